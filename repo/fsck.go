@@ -1,0 +1,178 @@
+package repo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/egide/egide/repo/object"
+	"github.com/egide/egide/repo/sqlite"
+	"github.com/egide/egide/vault"
+)
+
+// Problem is one fault fsck found.
+type Problem struct {
+	Object string `json:"object,omitempty"` // object id or ref name
+	What   string `json:"problem"`
+}
+
+// FsckReport is the result of Fsck.
+type FsckReport struct {
+	Objects    int       `json:"objects"`
+	Commits    int       `json:"commits"`
+	Refs       int       `json:"refs"`
+	Signatures int       `json:"signatures_verified"`
+	Problems   []Problem `json:"problems"`
+	// Unreadable lists environments whose contents could not be checked
+	// because this identity is not a recipient (hashes were still checked).
+	Unreadable []string `json:"unreadable_envs,omitempty"`
+}
+
+// OK reports whether fsck found no fault.
+func (f *FsckReport) OK() bool { return len(f.Problems) == 0 }
+
+// Fsck verifies every object's hash and header, every reference between
+// objects, every ref, every key envelope's signature and, where this identity
+// can open the environment, every seal and every commit signature.
+func (r *Repository) Fsck(ctx context.Context) (*FsckReport, error) {
+	rep := &FsckReport{Problems: []Problem{}}
+	err := r.store.View(ctx, func(tx *sqlite.Tx) error {
+		envs, err := tx.Envs()
+		if err != nil {
+			return err
+		}
+		byID := map[object.EnvID]sqlite.Env{}
+		for _, e := range envs {
+			byID[e.ID] = e
+		}
+		unreadable := map[string]bool{}
+		problem := func(obj, format string, args ...any) {
+			rep.Problems = append(rep.Problems, Problem{Object: obj, What: fmt.Sprintf(format, args...)})
+		}
+		// openable reports whether env's key for epoch opens, recording why not.
+		openable := func(env sqlite.Env, epoch uint32) bool {
+			if unreadable[env.Name] {
+				return false
+			}
+			_, err := r.key(tx, env, epoch)
+			switch {
+			case err == nil:
+				return true
+			case errors.Is(err, vault.ErrNotRecipient):
+				unreadable[env.Name] = true
+			default:
+				problem("env "+env.Name, "key of epoch %d: %v", epoch, err)
+			}
+			return false
+		}
+		type meta struct {
+			h   object.Header
+			bad bool
+		}
+		objs := map[object.ID]*meta{}
+		var ids []object.ID
+		err = tx.ForEachObject(func(id object.ID, data []byte) error {
+			rep.Objects++
+			m := &meta{}
+			objs[id] = m
+			ids = append(ids, id)
+			if object.Hash(data) != id {
+				m.bad = true
+				problem(id.String(), "content does not match its id (damaged or tampered with)")
+				return nil
+			}
+			h, _, err := object.Decode(data)
+			if err != nil {
+				m.bad = true
+				problem(id.String(), "%v", err)
+				return nil
+			}
+			m.h = h
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			m := objs[id]
+			if m.bad {
+				continue
+			}
+			for _, ref := range m.h.Refs {
+				if _, ok := objs[ref]; !ok {
+					problem(id.String(), "references missing object %s", ref)
+				}
+			}
+			env, ok := byID[m.h.Env]
+			if !ok {
+				problem(id.String(), "belongs to an unknown environment %s", m.h.Env)
+				continue
+			}
+			if !openable(env, m.h.Epoch) {
+				continue
+			}
+			if m.h.Type == object.TypeCommit {
+				rep.Commits++
+				c, err := r.readCommit(tx, id)
+				if err != nil {
+					problem(id.String(), "%v", err)
+					continue
+				}
+				if !c.Verified {
+					problem(id.String(), "commit signature does not verify")
+					continue
+				}
+				rep.Signatures++
+				continue
+			}
+			data, _, err := tx.Object(id)
+			if err != nil {
+				return err
+			}
+			if _, _, err := r.checkObject(tx, env, id, data); err != nil {
+				problem(id.String(), "%v", err)
+			}
+		}
+		refs, err := tx.Refs("")
+		if err != nil {
+			return err
+		}
+		for name, target := range refs {
+			rep.Refs++
+			m, ok := objs[target]
+			switch {
+			case !ok:
+				problem(name, "points to missing object %s", target)
+			case !m.bad && m.h.Type != object.TypeCommit:
+				problem(name, "points to a %s, not a commit", m.h.Type)
+			}
+		}
+		for _, e := range envs {
+			if _, ok := refs[refName(e.Name)]; !ok {
+				continue
+			}
+			envelopes, err := tx.Envelopes(e.ID)
+			if err != nil {
+				return err
+			}
+			for _, v := range envelopes {
+				ve := vault.Envelope{Env: e.ID[:], Epoch: v.Epoch, Recipient: v.Recipient, Wrapped: v.Wrapped, Signer: v.Signer, Signature: v.Signature}
+				if !vault.Verify(v.Signer, ve.SignedBytes(), v.Signature) {
+					problem("env "+e.Name, "key envelope of epoch %d for %s has a bad signature", v.Epoch, v.Recipient)
+				}
+			}
+			if !unreadable[e.Name] && openable(e, e.Epoch) {
+				if _, err := r.loadWorking(tx, e); err != nil {
+					problem("env "+e.Name, "uncommitted changes: %v", err)
+				}
+			}
+		}
+		for name := range unreadable {
+			rep.Unreadable = append(rep.Unreadable, name)
+		}
+		sort.Strings(rep.Unreadable)
+		return nil
+	})
+	return rep, err
+}

@@ -1,0 +1,228 @@
+package repo
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/egide/egide/repo/object"
+	"github.com/egide/egide/repo/sqlite"
+	"github.com/egide/egide/vault"
+)
+
+// DirName is the repository folder at a project's root.
+const DirName = ".egide"
+
+// DBName is the database file inside DirName.
+const DBName = "egide.db"
+
+// Meta keys.
+const (
+	metaProject    = "project"
+	metaDefaultEnv = "default_env"
+	metaCurrentEnv = "current_env"
+)
+
+// Options configure a Repository. Identity is called at most once, the first
+// time something must be decrypted or signed.
+type Options struct {
+	Identity func() (*vault.Identity, error)
+	Now      func() time.Time
+	Author   string // "Name <email>" recorded in commits
+	ReadOnly bool   // open for reading only
+}
+
+// Repository is an open Egide repository.
+type Repository struct {
+	root  string
+	store *sqlite.Store
+	opts  Options
+
+	id    *vault.Identity
+	idErr error
+	keys  map[keyID]*vault.Key
+}
+
+type keyID struct {
+	env   object.EnvID
+	epoch uint32
+}
+
+// Root returns the project folder that holds .egide/.
+func (r *Repository) Root() string { return r.root }
+
+// Close closes the repository.
+func (r *Repository) Close() error { return r.store.Close() }
+
+// FindRoot returns the nearest folder at or above start that holds a .egide
+// folder, or ErrNoRepository.
+func FindRoot(start string) (string, error) {
+	dir, err := filepath.Abs(start)
+	if err != nil {
+		return "", err
+	}
+	for {
+		if fi, err := os.Stat(filepath.Join(dir, DirName)); err == nil && fi.IsDir() {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", ErrNoRepository
+		}
+		dir = parent
+	}
+}
+
+// Open opens the repository whose root is at or above start.
+func Open(ctx context.Context, start string, o Options) (*Repository, error) {
+	root, err := FindRoot(start)
+	if err != nil {
+		return nil, err
+	}
+	st, err := sqlite.Open(ctx, filepath.Join(root, DirName, DBName), sqlite.Options{ReadOnly: o.ReadOnly})
+	if err != nil {
+		return nil, err
+	}
+	return newRepository(root, st, o), nil
+}
+
+func newRepository(root string, st *sqlite.Store, o Options) *Repository {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Repository{root: root, store: st, opts: o, keys: map[keyID]*vault.Key{}}
+}
+
+// InitOptions configure Init.
+type InitOptions struct {
+	Env     string // first environment, "dev" by default
+	Project string // project name, the folder's name by default
+}
+
+// Init creates a repository in root/.egide with one environment whose key is
+// wrapped to the identity. It fails with ErrExists when one is there.
+func Init(ctx context.Context, root string, io InitOptions, o Options) (*Repository, error) {
+	if io.Env == "" {
+		io.Env = "dev"
+	}
+	if err := ValidateEnvName(io.Env); err != nil {
+		return nil, err
+	}
+	if io.Project == "" {
+		io.Project = filepath.Base(root)
+	}
+	dir := filepath.Join(root, DirName)
+	if _, err := os.Stat(filepath.Join(dir, DBName)); err == nil {
+		return nil, fmt.Errorf("%w: %s", ErrExists, dir)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create %s: %w", dir, err)
+	}
+	st, err := sqlite.Open(ctx, filepath.Join(dir, DBName), sqlite.Options{Create: true})
+	if err != nil {
+		return nil, err
+	}
+	r := newRepository(root, st, o)
+	id, err := r.identity()
+	if err != nil {
+		r.Close()
+		return nil, err
+	}
+	err = st.Update(ctx, func(tx *sqlite.Tx) error {
+		if err := tx.SetMeta(metaProject, io.Project); err != nil {
+			return err
+		}
+		if err := tx.SetMeta(metaDefaultEnv, io.Env); err != nil {
+			return err
+		}
+		if err := tx.PutMember(id.Recipient(), id.SigningKey()); err != nil {
+			return err
+		}
+		_, err := r.createEnv(tx, io.Env)
+		return err
+	})
+	if err != nil {
+		r.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+// identity loads the identity once.
+func (r *Repository) identity() (*vault.Identity, error) {
+	if r.id == nil && r.idErr == nil {
+		if r.opts.Identity == nil {
+			r.idErr = errors.New("no identity configured")
+		} else {
+			r.id, r.idErr = r.opts.Identity()
+		}
+	}
+	return r.id, r.idErr
+}
+
+// Project returns the project's name.
+func (r *Repository) Project(ctx context.Context) (name string, err error) {
+	err = r.store.View(ctx, func(tx *sqlite.Tx) error {
+		name, _, err = tx.Meta(metaProject)
+		return err
+	})
+	return name, err
+}
+
+// key returns the environment key of (env, epoch) for this identity.
+func (r *Repository) key(tx *sqlite.Tx, env sqlite.Env, epoch uint32) (*vault.Key, error) {
+	kid := keyID{env.ID, epoch}
+	if k, ok := r.keys[kid]; ok {
+		return k, nil
+	}
+	id, err := r.identity()
+	if err != nil {
+		return nil, err
+	}
+	e, ok, err := tx.Envelope(env.ID, epoch, id.Recipient())
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, &NotRecipientError{Env: env.Name, Recipient: id.Recipient()}
+	}
+	members, err := tx.Members()
+	if err != nil {
+		return nil, err
+	}
+	if _, known := memberBySigningKey(members, e.Signer); !known {
+		return nil, fmt.Errorf("env %q epoch %d: key envelope signed by an unknown key %s: %w", env.Name, epoch, vault.Fingerprint(e.Signer), vault.ErrBadSignature)
+	}
+	ve := vault.Envelope{Env: env.ID[:], Epoch: epoch, Recipient: e.Recipient, Wrapped: e.Wrapped, Signer: e.Signer, Signature: e.Signature}
+	k, err := ve.Open(id)
+	if err != nil {
+		if errors.Is(err, vault.ErrNotRecipient) {
+			return nil, &NotRecipientError{Env: env.Name, Recipient: id.Recipient()}
+		}
+		return nil, fmt.Errorf("env %q epoch %d: %w", env.Name, epoch, err)
+	}
+	r.keys[kid] = k
+	return k, nil
+}
+
+func memberBySigningKey(members map[string][]byte, key []byte) (string, bool) {
+	for rcpt, k := range members {
+		if string(k) == string(key) {
+			return rcpt, true
+		}
+	}
+	return "", false
+}
+
+func newEnvID() (object.EnvID, error) {
+	var id object.EnvID
+	_, err := rand.Read(id[:])
+	return id, err
+}
+
+// refName returns the ref of an environment.
+func refName(env string) string { return "envs/" + env }

@@ -1,0 +1,71 @@
+package sqlite
+
+// migrations[i] brings the schema from version i to i+1. Never edit a
+// released migration; append a new one.
+var migrations = []string{
+	`
+CREATE TABLE meta (
+	key   TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- environments: the id is stable, the name can be renamed
+CREATE TABLE envs (
+	id      BLOB PRIMARY KEY,
+	name    TEXT NOT NULL UNIQUE,
+	epoch   INTEGER NOT NULL,
+	created INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- one environment key per (env, epoch), age-wrapped to each recipient and
+-- signed by the granter
+CREATE TABLE envelopes (
+	env       BLOB NOT NULL,
+	epoch     INTEGER NOT NULL,
+	recipient TEXT NOT NULL,
+	wrapped   BLOB NOT NULL,
+	signer    BLOB NOT NULL,
+	signature BLOB NOT NULL,
+	PRIMARY KEY (env, epoch, recipient)
+) WITHOUT ROWID;
+
+-- public keys of the people who may sign
+CREATE TABLE members (
+	recipient   TEXT PRIMARY KEY,
+	signing_key BLOB NOT NULL
+) WITHOUT ROWID;
+
+-- content-addressed objects: id = SHA-256(data)
+CREATE TABLE objects (
+	id   BLOB PRIMARY KEY,
+	data BLOB NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE refs (
+	name   TEXT PRIMARY KEY,
+	target BLOB NOT NULL
+) WITHOUT ROWID;
+
+-- derived index over commit headers: first-parent depth and a skip pointer,
+-- so that REF~N takes O(log N) lookups
+CREATE TABLE commits (
+	id     BLOB PRIMARY KEY,
+	env    BLOB NOT NULL,
+	depth  INTEGER NOT NULL,
+	parent BLOB,
+	jump   BLOB
+) WITHOUT ROWID;
+
+-- uncommitted changes, one sealed row per key
+CREATE TABLE working (
+	env   BLOB NOT NULL,
+	wid   BLOB NOT NULL,
+	epoch INTEGER NOT NULL,
+	data  BLOB NOT NULL,
+	PRIMARY KEY (env, wid)
+) WITHOUT ROWID;
+`,
+}
+
+// SchemaVersion is the schema version this build writes.
+var SchemaVersion = len(migrations)

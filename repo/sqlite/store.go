@@ -1,0 +1,636 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/egide/egide/repo/object"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+var (
+	// ErrSchemaTooNew means the database was written by a newer Egide.
+	ErrSchemaTooNew = errors.New("repository schema is newer than this egide supports")
+	// ErrReadOnly means the database cannot be written (read-only folder,
+	// file or file system).
+	ErrReadOnly = errors.New("repository is read-only")
+	// ErrConflict means a compare-and-swap on a ref lost a race.
+	ErrConflict = errors.New("ref was changed concurrently")
+)
+
+// Store is an open repository database. It is safe for use by one goroutine
+// at a time per transaction; View and Update serialize.
+type Store struct {
+	db       *sql.DB
+	conn     *sql.Conn
+	mu       sync.Mutex
+	stmts    map[string]*sql.Stmt
+	readOnly bool
+	version  int
+}
+
+// Options tune Open.
+type Options struct {
+	// Create makes a new database when none exists.
+	Create bool
+	// ReadOnly opens for reading only; a read-only folder is then fine.
+	ReadOnly bool
+}
+
+func dsn(path string, o Options) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "foreign_keys(1)")
+	if o.ReadOnly {
+		q.Add("mode", "ro")
+	} else {
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "synchronous(NORMAL)")
+	}
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Open opens (or with o.Create creates) the database at path and brings its
+// schema up to date.
+func Open(ctx context.Context, path string, o Options) (*Store, error) {
+	if !o.Create {
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
+	}
+	s, err := open(ctx, path, o)
+	if err != nil && o.ReadOnly && isReadOnly(err) {
+		// A read-only folder cannot hold WAL's shared-memory file: read the
+		// file as immutable instead (it was checkpointed on last close).
+		s, err = open(ctx, path+"?immutable=1", o)
+	}
+	if err != nil {
+		if isReadOnly(err) {
+			return nil, fmt.Errorf("open %s: %w", path, ErrReadOnly)
+		}
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return s, nil
+}
+
+func open(ctx context.Context, path string, o Options) (*Store, error) {
+	p := path
+	extra := ""
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		p, extra = path[:i], "&"+path[i+1:]
+	}
+	db, err := sql.Open("sqlite", dsn(p, o)+extra)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	s := &Store{db: db, conn: conn, stmts: map[string]*sql.Stmt{}, readOnly: o.ReadOnly}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	var v int
+	if err := s.conn.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		return err
+	}
+	if v > SchemaVersion {
+		return fmt.Errorf("%w (database version %d, this egide writes %d)", ErrSchemaTooNew, v, SchemaVersion)
+	}
+	if v == SchemaVersion {
+		s.version = v
+		return nil
+	}
+	if s.readOnly {
+		return fmt.Errorf("%w: schema version %d needs migrating to %d", ErrReadOnly, v, SchemaVersion)
+	}
+	return s.Update(ctx, func(tx *Tx) error {
+		// Re-read inside the write lock: a concurrent process may have
+		// migrated already.
+		if err := tx.conn.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+			return err
+		}
+		for ; v < SchemaVersion; v++ {
+			if _, err := tx.conn.ExecContext(ctx, migrations[v]); err != nil {
+				return fmt.Errorf("migrate schema to version %d: %w", v+1, err)
+			}
+		}
+		if _, err := tx.conn.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", SchemaVersion)); err != nil {
+			return err
+		}
+		s.version = SchemaVersion
+		return nil
+	})
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	for _, st := range s.stmts {
+		st.Close()
+	}
+	if s.conn != nil {
+		s.conn.Close()
+	}
+	return s.db.Close()
+}
+
+// View runs fn in a read transaction that sees one consistent snapshot.
+func (s *Store) View(ctx context.Context, fn func(*Tx) error) error {
+	return s.run(ctx, "BEGIN", fn)
+}
+
+// Update runs fn in a write transaction (BEGIN IMMEDIATE): fn's writes
+// commit together when it returns nil and roll back otherwise.
+func (s *Store) Update(ctx context.Context, fn func(*Tx) error) error {
+	if s.readOnly {
+		return ErrReadOnly
+	}
+	return s.run(ctx, "BEGIN IMMEDIATE", fn)
+}
+
+func (s *Store) run(ctx context.Context, begin string, fn func(*Tx) error) (err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := s.conn.ExecContext(ctx, begin); err != nil {
+		return mapErr(err)
+	}
+	tx := &Tx{s: s, ctx: ctx, conn: s.conn}
+	defer func() {
+		if p := recover(); p != nil {
+			s.conn.ExecContext(context.Background(), "ROLLBACK")
+			panic(p)
+		}
+	}()
+	if err := fn(tx); err != nil {
+		if _, rbErr := s.conn.ExecContext(context.Background(), "ROLLBACK"); rbErr != nil {
+			return errors.Join(err, rbErr)
+		}
+		return err
+	}
+	if _, err := s.conn.ExecContext(ctx, "COMMIT"); err != nil {
+		s.conn.ExecContext(context.Background(), "ROLLBACK")
+		return mapErr(err)
+	}
+	return nil
+}
+
+func mapErr(err error) error {
+	if isReadOnly(err) {
+		return fmt.Errorf("%w: %v", ErrReadOnly, err)
+	}
+	return err
+}
+
+func isReadOnly(err error) bool {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM:
+			return true
+		}
+	}
+	return errors.Is(err, os.ErrPermission)
+}
+
+// Tx is one transaction. Its methods must not be used after the function
+// given to View or Update returns.
+type Tx struct {
+	s    *Store
+	ctx  context.Context
+	conn *sql.Conn
+}
+
+func (tx *Tx) stmt(q string) (*sql.Stmt, error) {
+	if st, ok := tx.s.stmts[q]; ok {
+		return st, nil
+	}
+	st, err := tx.conn.PrepareContext(tx.ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	tx.s.stmts[q] = st
+	return st, nil
+}
+
+func (tx *Tx) exec(q string, args ...any) (sql.Result, error) {
+	st, err := tx.stmt(q)
+	if err != nil {
+		return nil, err
+	}
+	r, err := st.ExecContext(tx.ctx, args...)
+	return r, mapErr(err)
+}
+
+func (tx *Tx) queryRow(q string, args ...any) (*sql.Row, error) {
+	st, err := tx.stmt(q)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryRowContext(tx.ctx, args...), nil
+}
+
+func (tx *Tx) query(q string, args ...any) (*sql.Rows, error) {
+	st, err := tx.stmt(q)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(tx.ctx, args...)
+}
+
+// scanOne runs a one-row query; ok is false when there is no row.
+func (tx *Tx) scanOne(q string, args []any, dest ...any) (ok bool, err error) {
+	row, err := tx.queryRow(q, args...)
+	if err != nil {
+		return false, err
+	}
+	if err := row.Scan(dest...); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return false, nil
+		}
+		return false, err
+	}
+	return true, nil
+}
+
+// Object returns the stored bytes of an object; ok is false when absent.
+func (tx *Tx) Object(id object.ID) (data []byte, ok bool, err error) {
+	ok, err = tx.scanOne("SELECT data FROM objects WHERE id = ?", []any{id[:]}, &data)
+	return data, ok, err
+}
+
+// PutObject stores an object under its id. Storing an existing id again is a
+// no-op.
+func (tx *Tx) PutObject(id object.ID, data []byte) error {
+	_, err := tx.exec("INSERT INTO objects (id, data) VALUES (?, ?) ON CONFLICT (id) DO NOTHING", id[:], data)
+	return err
+}
+
+// DeleteObject removes an object.
+func (tx *Tx) DeleteObject(id object.ID) error {
+	_, err := tx.exec("DELETE FROM objects WHERE id = ?", id[:])
+	return err
+}
+
+// ForEachObject calls fn for every stored object, in id order.
+func (tx *Tx) ForEachObject(fn func(id object.ID, data []byte) error) error {
+	rows, err := tx.query("SELECT id, data FROM objects ORDER BY id")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var idb, data []byte
+		if err := rows.Scan(&idb, &data); err != nil {
+			return err
+		}
+		var id object.ID
+		copy(id[:], idb)
+		if len(idb) != object.Size {
+			id = object.Zero
+		}
+		if err := fn(id, data); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// CountObjects returns how many objects are stored.
+func (tx *Tx) CountObjects() (n int, err error) {
+	_, err = tx.scanOne("SELECT count(*) FROM objects", nil, &n)
+	return n, err
+}
+
+// Ref returns a ref's target; ok is false when the ref does not exist.
+func (tx *Tx) Ref(name string) (id object.ID, ok bool, err error) {
+	var b []byte
+	ok, err = tx.scanOne("SELECT target FROM refs WHERE name = ?", []any{name}, &b)
+	if ok {
+		if len(b) != object.Size {
+			return id, false, fmt.Errorf("ref %s: malformed target", name)
+		}
+		copy(id[:], b)
+	}
+	return id, ok, err
+}
+
+// SetRef points name at target if it currently points at old (the zero id:
+// the ref must not exist). It returns ErrConflict otherwise.
+func (tx *Tx) SetRef(name string, target, old object.ID) error {
+	var res sql.Result
+	var err error
+	if old.IsZero() {
+		res, err = tx.exec("INSERT INTO refs (name, target) VALUES (?, ?) ON CONFLICT (name) DO NOTHING", name, target[:])
+	} else {
+		res, err = tx.exec("UPDATE refs SET target = ? WHERE name = ? AND target = ?", target[:], name, old[:])
+	}
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return fmt.Errorf("ref %s: %w", name, ErrConflict)
+	}
+	return nil
+}
+
+// DeleteRef removes a ref.
+func (tx *Tx) DeleteRef(name string) error {
+	_, err := tx.exec("DELETE FROM refs WHERE name = ?", name)
+	return err
+}
+
+// RenameRef renames a ref.
+func (tx *Tx) RenameRef(old, name string) error {
+	_, err := tx.exec("UPDATE refs SET name = ? WHERE name = ?", name, old)
+	return err
+}
+
+// Refs returns every ref whose name starts with prefix.
+func (tx *Tx) Refs(prefix string) (map[string]object.ID, error) {
+	rows, err := tx.query("SELECT name, target FROM refs WHERE substr(name, 1, length(?)) = ? ORDER BY name", prefix, prefix)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]object.ID{}
+	for rows.Next() {
+		var name string
+		var b []byte
+		if err := rows.Scan(&name, &b); err != nil {
+			return nil, err
+		}
+		var id object.ID
+		copy(id[:], b)
+		out[name] = id
+	}
+	return out, rows.Err()
+}
+
+// Meta returns a metadata value; ok is false when unset.
+func (tx *Tx) Meta(key string) (value string, ok bool, err error) {
+	ok, err = tx.scanOne("SELECT value FROM meta WHERE key = ?", []any{key}, &value)
+	return value, ok, err
+}
+
+// SetMeta sets a metadata value.
+func (tx *Tx) SetMeta(key, value string) error {
+	_, err := tx.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value)
+	return err
+}
+
+// Env is an environment's row.
+type Env struct {
+	ID      object.EnvID
+	Name    string
+	Epoch   uint32 // the newest key epoch
+	Created int64  // unix seconds
+}
+
+// Envs lists the environments by name.
+func (tx *Tx) Envs() ([]Env, error) {
+	rows, err := tx.query("SELECT id, name, epoch, created FROM envs ORDER BY name")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Env
+	for rows.Next() {
+		var e Env
+		var idb []byte
+		if err := rows.Scan(&idb, &e.Name, &e.Epoch, &e.Created); err != nil {
+			return nil, err
+		}
+		copy(e.ID[:], idb)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// EnvByName returns an environment; ok is false when none has that name.
+func (tx *Tx) EnvByName(name string) (e Env, ok bool, err error) {
+	var idb []byte
+	ok, err = tx.scanOne("SELECT id, name, epoch, created FROM envs WHERE name = ?", []any{name}, &idb, &e.Name, &e.Epoch, &e.Created)
+	copy(e.ID[:], idb)
+	return e, ok, err
+}
+
+// EnvByID returns an environment by id; ok is false when absent.
+func (tx *Tx) EnvByID(id object.EnvID) (e Env, ok bool, err error) {
+	var idb []byte
+	ok, err = tx.scanOne("SELECT id, name, epoch, created FROM envs WHERE id = ?", []any{id[:]}, &idb, &e.Name, &e.Epoch, &e.Created)
+	copy(e.ID[:], idb)
+	return e, ok, err
+}
+
+// PutEnv inserts or updates an environment.
+func (tx *Tx) PutEnv(e Env) error {
+	_, err := tx.exec(`INSERT INTO envs (id, name, epoch, created) VALUES (?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET name = excluded.name, epoch = excluded.epoch`, e.ID[:], e.Name, e.Epoch, e.Created)
+	return err
+}
+
+// DeleteEnv removes an environment with its envelopes, working state and
+// commit index (objects and refs are the caller's to remove).
+func (tx *Tx) DeleteEnv(id object.EnvID) error {
+	for _, q := range []string{
+		"DELETE FROM envs WHERE id = ?",
+		"DELETE FROM envelopes WHERE env = ?",
+		"DELETE FROM working WHERE env = ?",
+		"DELETE FROM commits WHERE env = ?",
+	} {
+		if _, err := tx.exec(q, id[:]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Envelope is a stored key envelope.
+type Envelope struct {
+	Env       object.EnvID
+	Epoch     uint32
+	Recipient string
+	Wrapped   []byte
+	Signer    []byte
+	Signature []byte
+}
+
+// Envelope returns the envelope of (env, epoch) for recipient; ok is false
+// when there is none.
+func (tx *Tx) Envelope(env object.EnvID, epoch uint32, recipient string) (e Envelope, ok bool, err error) {
+	e.Env, e.Epoch, e.Recipient = env, epoch, recipient
+	ok, err = tx.scanOne("SELECT wrapped, signer, signature FROM envelopes WHERE env = ? AND epoch = ? AND recipient = ?",
+		[]any{env[:], epoch, recipient}, &e.Wrapped, &e.Signer, &e.Signature)
+	return e, ok, err
+}
+
+// Envelopes lists every envelope of env, by epoch then recipient.
+func (tx *Tx) Envelopes(env object.EnvID) ([]Envelope, error) {
+	rows, err := tx.query("SELECT epoch, recipient, wrapped, signer, signature FROM envelopes WHERE env = ? ORDER BY epoch, recipient", env[:])
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Envelope
+	for rows.Next() {
+		e := Envelope{Env: env}
+		if err := rows.Scan(&e.Epoch, &e.Recipient, &e.Wrapped, &e.Signer, &e.Signature); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// PutEnvelope stores an envelope, replacing one for the same triple.
+func (tx *Tx) PutEnvelope(e Envelope) error {
+	_, err := tx.exec(`INSERT INTO envelopes (env, epoch, recipient, wrapped, signer, signature) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (env, epoch, recipient) DO UPDATE SET wrapped = excluded.wrapped, signer = excluded.signer, signature = excluded.signature`,
+		e.Env[:], e.Epoch, e.Recipient, e.Wrapped, e.Signer, e.Signature)
+	return err
+}
+
+// PutMember records a member's public keys.
+func (tx *Tx) PutMember(recipient string, signingKey []byte) error {
+	_, err := tx.exec("INSERT INTO members (recipient, signing_key) VALUES (?, ?) ON CONFLICT (recipient) DO UPDATE SET signing_key = excluded.signing_key", recipient, signingKey)
+	return err
+}
+
+// Members returns every member's signing key by recipient.
+func (tx *Tx) Members() (map[string][]byte, error) {
+	rows, err := tx.query("SELECT recipient, signing_key FROM members")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string][]byte{}
+	for rows.Next() {
+		var r string
+		var k []byte
+		if err := rows.Scan(&r, &k); err != nil {
+			return nil, err
+		}
+		out[r] = k
+	}
+	return out, rows.Err()
+}
+
+// CommitIndex is a commit's row in the derived commit index.
+type CommitIndex struct {
+	ID     object.ID
+	Env    object.EnvID
+	Depth  int64     // first-parent distance from the root commit
+	Parent object.ID // first parent, zero for a root commit
+	Jump   object.ID // skip pointer to an older first-parent ancestor
+}
+
+// PutCommitIndex records a commit in the index.
+func (tx *Tx) PutCommitIndex(c CommitIndex) error {
+	_, err := tx.exec("INSERT INTO commits (id, env, depth, parent, jump) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+		c.ID[:], c.Env[:], c.Depth, nullID(c.Parent), nullID(c.Jump))
+	return err
+}
+
+func nullID(id object.ID) any {
+	if id.IsZero() {
+		return nil
+	}
+	return id[:]
+}
+
+// CommitIndex returns a commit's index row; ok is false when absent.
+func (tx *Tx) CommitIndex(id object.ID) (c CommitIndex, ok bool, err error) {
+	var env, parent, jump []byte
+	ok, err = tx.scanOne("SELECT env, depth, parent, jump FROM commits WHERE id = ?", []any{id[:]}, &env, &c.Depth, &parent, &jump)
+	c.ID = id
+	copy(c.Env[:], env)
+	copy(c.Parent[:], parent)
+	copy(c.Jump[:], jump)
+	return c, ok, err
+}
+
+// CommitsInRange returns up to limit indexed commit ids in [lo, hi].
+func (tx *Tx) CommitsInRange(lo, hi object.ID, limit int) ([]object.ID, error) {
+	rows, err := tx.query("SELECT id FROM commits WHERE id >= ? AND id <= ? ORDER BY id LIMIT ?", lo[:], hi[:], limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []object.ID
+	for rows.Next() {
+		var b []byte
+		if err := rows.Scan(&b); err != nil {
+			return nil, err
+		}
+		var id object.ID
+		copy(id[:], b)
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// Work is one sealed uncommitted change.
+type Work struct {
+	WID   []byte
+	Epoch uint32
+	Data  []byte
+}
+
+// Working returns env's uncommitted changes.
+func (tx *Tx) Working(env object.EnvID) ([]Work, error) {
+	rows, err := tx.query("SELECT wid, epoch, data FROM working WHERE env = ? ORDER BY wid", env[:])
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Work
+	for rows.Next() {
+		var w Work
+		if err := rows.Scan(&w.WID, &w.Epoch, &w.Data); err != nil {
+			return nil, err
+		}
+		out = append(out, w)
+	}
+	return out, rows.Err()
+}
+
+// PutWorking stores or replaces one uncommitted change.
+func (tx *Tx) PutWorking(env object.EnvID, w Work) error {
+	_, err := tx.exec(`INSERT INTO working (env, wid, epoch, data) VALUES (?, ?, ?, ?)
+		ON CONFLICT (env, wid) DO UPDATE SET epoch = excluded.epoch, data = excluded.data`, env[:], w.WID, w.Epoch, w.Data)
+	return err
+}
+
+// DeleteWorking removes one uncommitted change.
+func (tx *Tx) DeleteWorking(env object.EnvID, wid []byte) error {
+	_, err := tx.exec("DELETE FROM working WHERE env = ? AND wid = ?", env[:], wid)
+	return err
+}
+
+// ClearWorking removes all of env's uncommitted changes.
+func (tx *Tx) ClearWorking(env object.EnvID) error {
+	_, err := tx.exec("DELETE FROM working WHERE env = ?", env[:])
+	return err
+}
+
+// WorkingRow returns one uncommitted change; ok is false when absent.
+func (tx *Tx) WorkingRow(env object.EnvID, wid []byte) (w Work, ok bool, err error) {
+	w.WID = wid
+	ok, err = tx.scanOne("SELECT epoch, data FROM working WHERE env = ? AND wid = ?", []any{env[:], wid}, &w.Epoch, &w.Data)
+	return w, ok, err
+}

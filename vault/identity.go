@@ -1,0 +1,133 @@
+package vault
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/hkdf"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"filippo.io/age"
+)
+
+// signingKeyInfo domain-separates the Ed25519 seed derived from an identity.
+const signingKeyInfo = "egide v1 ed25519 signing key"
+
+// Identity is a user's private identity: an age X25519 key that unwraps
+// environment keys, and the Ed25519 key derived from it that signs commits
+// and envelopes.
+type Identity struct {
+	age     *age.X25519Identity
+	sign    ed25519.PrivateKey
+	signPub ed25519.PublicKey
+}
+
+// GenerateIdentity creates a new random identity and returns it with its
+// secret text (the string to store in a keyring or identity file).
+func GenerateIdentity() (*Identity, string, error) {
+	k, err := age.GenerateX25519Identity()
+	if err != nil {
+		return nil, "", fmt.Errorf("generate identity: %w", err)
+	}
+	secret := k.String()
+	id, err := ParseIdentity(secret)
+	if err != nil {
+		return nil, "", err
+	}
+	return id, secret, nil
+}
+
+// ParseIdentity parses an identity's secret text, an age X25519 secret key.
+// Surrounding white space is ignored. The error never contains the text.
+func ParseIdentity(secret string) (*Identity, error) {
+	secret = strings.TrimSpace(secret)
+	if !strings.HasPrefix(secret, "AGE-SECRET-KEY-1") {
+		return nil, errors.New("parse identity: not an age X25519 secret key (want AGE-SECRET-KEY-1…)")
+	}
+	k, err := age.ParseX25519Identity(secret)
+	if err != nil {
+		return nil, errors.New("parse identity: malformed age secret key")
+	}
+	seed, err := hkdf.Key(sha256.New, []byte(secret), nil, signingKeyInfo, ed25519.SeedSize)
+	if err != nil {
+		return nil, fmt.Errorf("derive signing key: %w", err)
+	}
+	priv := ed25519.NewKeyFromSeed(seed)
+	return &Identity{age: k, sign: priv, signPub: priv.Public().(ed25519.PublicKey)}, nil
+}
+
+// Recipient returns the public age recipient ("age1…") that environment keys
+// are wrapped to.
+func (id *Identity) Recipient() string { return id.age.Recipient().String() }
+
+// SigningKey returns the public Ed25519 key that verifies this identity's
+// signatures.
+func (id *Identity) SigningKey() ed25519.PublicKey { return id.signPub }
+
+// Sign signs msg with the identity's Ed25519 key.
+func (id *Identity) Sign(msg []byte) []byte { return ed25519.Sign(id.sign, msg) }
+
+// Fingerprint returns the SSH-style fingerprint of an Ed25519 public key:
+// "SHA256:" and the unpadded base64 of its SHA-256.
+func Fingerprint(pub ed25519.PublicKey) string {
+	sum := sha256.Sum256(pub)
+	return "SHA256:" + base64.RawStdEncoding.EncodeToString(sum[:])
+}
+
+// Verify reports whether sig is pub's valid signature of msg. A malformed
+// key or signature does not verify.
+func Verify(pub ed25519.PublicKey, msg, sig []byte) bool {
+	if len(pub) != ed25519.PublicKeySize || len(sig) != ed25519.SignatureSize {
+		return false
+	}
+	return ed25519.Verify(pub, msg, sig)
+}
+
+// ValidateRecipient checks that s is an age X25519 recipient ("age1…").
+func ValidateRecipient(s string) error {
+	if _, err := age.ParseX25519Recipient(s); err != nil {
+		return fmt.Errorf("invalid age recipient %q: want an age X25519 public key (age1…)", s)
+	}
+	return nil
+}
+
+// wrap encrypts raw to recipient with age.
+func wrap(raw []byte, recipient string) ([]byte, error) {
+	r, err := age.ParseX25519Recipient(recipient)
+	if err != nil {
+		return nil, fmt.Errorf("wrap key: %w", ValidateRecipient(recipient))
+	}
+	var buf bytes.Buffer
+	w, err := age.Encrypt(&buf, r)
+	if err != nil {
+		return nil, fmt.Errorf("wrap key: %w", err)
+	}
+	if _, err := w.Write(raw); err != nil {
+		return nil, fmt.Errorf("wrap key: %w", err)
+	}
+	if err := w.Close(); err != nil {
+		return nil, fmt.Errorf("wrap key: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// unwrap decrypts an age-wrapped key of exactly n bytes.
+func (id *Identity) unwrap(wrapped []byte, n int) ([]byte, error) {
+	r, err := age.Decrypt(bytes.NewReader(wrapped), id.age)
+	if err != nil {
+		var nm *age.NoIdentityMatchError
+		if errors.As(err, &nm) {
+			return nil, ErrNotRecipient
+		}
+		return nil, fmt.Errorf("unwrap key: %w", ErrCorrupt)
+	}
+	raw, err := io.ReadAll(io.LimitReader(r, int64(n)+1))
+	if err != nil || len(raw) != n {
+		return nil, fmt.Errorf("unwrap key: %w", ErrCorrupt)
+	}
+	return raw, nil
+}
