@@ -64,7 +64,7 @@ func decodeCommit(b []byte) (*Commit, error) {
 	b = b[1:]
 	copy(c.Tree[:], b)
 	b = b[object.Size:]
-	np, k := binary.Uvarint(b)
+	np, k := object.Uvarint(b)
 	if k <= 0 || np > 64 || uint64(len(b)-k) < np*object.Size {
 		return nil, fmt.Errorf("bad parents")
 	}
@@ -184,7 +184,11 @@ func (r *Repository) commitChanges(tx *sqlite.Tx, env sqlite.Env, changes []chan
 	if err != nil {
 		return nil, err
 	}
-	c := &Commit{Env: env.Name, Epoch: env.Epoch, Tree: newRoot, Parents: parents, Author: r.opts.Author,
+	author := ""
+	if r.opts.Author != nil {
+		author = r.opts.Author()
+	}
+	c := &Commit{Env: env.Name, Epoch: env.Epoch, Tree: newRoot, Parents: parents, Author: author,
 		Signer: id.SigningKey(), Time: r.opts.Now(), Message: message, Verified: true, Member: id.Recipient()}
 	unsigned := c.unsigned()
 	c.Signature = id.Sign(signedBytes(env.ID, unsigned))
@@ -211,7 +215,6 @@ func (r *Repository) applyToTree(tx *sqlite.Tx, env sqlite.Env, root object.ID, 
 		return root, err
 	}
 	t := old
-	var entries []entry
 	if old.epoch != env.Epoch {
 		k, err := r.key(tx, env, env.Epoch)
 		if err != nil {
@@ -226,7 +229,6 @@ func (r *Repository) applyToTree(tx *sqlite.Tx, env sqlite.Env, root object.ID, 
 			changes = append([]change{{name: name, value: v}}, changes...)
 		}
 		root = object.Zero
-		_ = entries
 	}
 	ch := t.prepare(changes)
 	newRoot, _, err := t.apply(root, 0, ch)

@@ -73,7 +73,7 @@ func (r *Repository) env(tx *sqlite.Tx, name string) (sqlite.Env, error) {
 		return e, err
 	}
 	if !ok {
-		return e, fmt.Errorf("env %q: %w", name, ErrNotFound)
+		return e, &NotFoundError{What: "env", Name: name}
 	}
 	return e, nil
 }
@@ -352,8 +352,8 @@ func (r *Repository) RotateKey(ctx context.Context, name string, remove ...strin
 		if err != nil {
 			return err
 		}
-		old, err := r.key(tx, env, env.Epoch)
-		if err != nil {
+		// Only a reader of the current epoch may open the next one.
+		if _, err := r.key(tx, env, env.Epoch); err != nil {
 			return err
 		}
 		work, err := r.loadWorking(tx, env)
@@ -385,7 +385,6 @@ func (r *Repository) RotateKey(ctx context.Context, name string, remove ...strin
 			}
 		}
 		r.keys[keyID{env.ID, env.Epoch}] = k
-		_ = old
 		if err := tx.ClearWorking(env.ID); err != nil {
 			return err
 		}

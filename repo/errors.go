@@ -71,3 +71,31 @@ func (e *ConflictError) Error() string {
 
 // Unwrap returns ErrConflict.
 func (e *ConflictError) Unwrap() error { return ErrConflict }
+
+// NotFoundError names what was not found: an "env", a "key" (in Env) or a
+// "ref".
+type NotFoundError struct {
+	What string
+	Name string
+	Env  string
+	Why  string // optional detail
+}
+
+func (e *NotFoundError) Error() string {
+	var s string
+	switch e.What {
+	case "key":
+		s = fmt.Sprintf("key %s not found in env %q", e.Name, e.Env)
+	case "env":
+		s = fmt.Sprintf("env %q not found", e.Name)
+	default:
+		s = fmt.Sprintf("%s %q not found", e.What, e.Name)
+	}
+	if e.Why != "" {
+		s += " (" + e.Why + ")"
+	}
+	return s
+}
+
+// Unwrap returns ErrNotFound.
+func (e *NotFoundError) Unwrap() error { return ErrNotFound }

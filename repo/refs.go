@@ -63,7 +63,7 @@ func (r *Repository) head(tx *sqlite.Tx, env string) (object.ID, error) {
 		return id, err
 	}
 	if !ok {
-		return id, fmt.Errorf("env %q has no commits yet: %w", env, ErrNotFound)
+		return id, &NotFoundError{What: "ref", Name: "HEAD", Env: env, Why: fmt.Sprintf("env %q has no commits yet", env)}
 	}
 	return id, nil
 }
@@ -96,7 +96,7 @@ func splitRef(ref string) (string, int, error) {
 func (r *Repository) byPrefix(tx *sqlite.Tx, prefix string) (object.ID, error) {
 	p := strings.ToLower(prefix)
 	if len(p) < 4 || len(p) > 2*object.Size || strings.Trim(p, "0123456789abcdef") != "" {
-		return object.Zero, fmt.Errorf("unknown ref %q: not HEAD, an environment, or a commit id (4 or more hex digits): %w", printable(prefix), ErrNotFound)
+		return object.Zero, &NotFoundError{What: "ref", Name: printable(prefix), Why: "not HEAD, an environment, or a commit id of 4 or more hex digits"}
 	}
 	var lo, hi object.ID
 	hex.Decode(lo[:], []byte((p + strings.Repeat("0", 64))[:64]))
@@ -107,7 +107,7 @@ func (r *Repository) byPrefix(tx *sqlite.Tx, prefix string) (object.ID, error) {
 	}
 	switch len(ids) {
 	case 0:
-		return object.Zero, fmt.Errorf("no commit starts with %q: %w", p, ErrNotFound)
+		return object.Zero, &NotFoundError{What: "ref", Name: p, Why: "no commit id starts with it"}
 	case 1:
 		return ids[0], nil
 	}

@@ -32,7 +32,7 @@ const (
 type Options struct {
 	Identity func() (*vault.Identity, error)
 	Now      func() time.Time
-	Author   string // "Name <email>" recorded in commits
+	Author   func() string // "Name <email>" recorded in commits, asked when committing
 	ReadOnly bool   // open for reading only
 }
 

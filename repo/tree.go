@@ -121,7 +121,7 @@ func (t *tree) decodeNode(h object.Header, b []byte) (*node, error) {
 			if bitmap&(1<<(15-i)) == 0 {
 				continue
 			}
-			c, k := binary.Uvarint(b)
+			c, k := object.Uvarint(b)
 			if k <= 0 || c == 0 || ref >= len(h.Refs) {
 				return nil, fmt.Errorf("bad inner node")
 			}
@@ -134,7 +134,7 @@ func (t *tree) decodeNode(h object.Header, b []byte) (*node, error) {
 		}
 	case nodeLeaf:
 		n.leaf = true
-		cnt, k := binary.Uvarint(b)
+		cnt, k := object.Uvarint(b)
 		if k <= 0 || cnt > 1<<20 {
 			return nil, fmt.Errorf("bad leaf count")
 		}
@@ -157,7 +157,7 @@ func (t *tree) decodeNode(h object.Header, b []byte) (*node, error) {
 				}
 				e.value, e.loaded, b = string(v), true, rest
 			case 1:
-				idx, k := binary.Uvarint(b)
+				idx, k := object.Uvarint(b)
 				if k <= 0 || idx >= uint64(len(h.Refs)) {
 					return nil, fmt.Errorf("bad blob reference")
 				}
@@ -178,7 +178,7 @@ func (t *tree) decodeNode(h object.Header, b []byte) (*node, error) {
 }
 
 func readBytes(b []byte) (v, rest []byte, ok bool) {
-	l, k := binary.Uvarint(b)
+	l, k := object.Uvarint(b)
 	if k <= 0 || uint64(len(b)-k) < l {
 		return nil, nil, false
 	}

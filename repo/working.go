@@ -107,7 +107,19 @@ func (r *Repository) loadWorking(tx *sqlite.Tx, env sqlite.Env) ([]change, error
 // Set stages values in env's working state. Every key and value is
 // validated first; on any error nothing is changed.
 func (r *Repository) Set(ctx context.Context, envName string, entries []Entry) error {
-	for _, e := range entries {
+	return r.Stage(ctx, envName, entries, nil)
+}
+
+// Unset stages the removal of keys from env. A key that is in neither HEAD
+// nor the working state is an error (*NotFoundError), and nothing changes.
+func (r *Repository) Unset(ctx context.Context, envName string, keys []string) error {
+	return r.Stage(ctx, envName, nil, keys)
+}
+
+// Stage records sets and removals in env's working state in one
+// transaction: all of them or, on any error, none.
+func (r *Repository) Stage(ctx context.Context, envName string, sets []Entry, unsets []string) error {
+	for _, e := range sets {
 		if err := ValidateKey(e.Key); err != nil {
 			return err
 		}
@@ -115,24 +127,7 @@ func (r *Repository) Set(ctx context.Context, envName string, entries []Entry) e
 			return err
 		}
 	}
-	return r.store.Update(ctx, func(tx *sqlite.Tx) error {
-		env, err := r.env(tx, envName)
-		if err != nil {
-			return err
-		}
-		for _, e := range entries {
-			if err := r.putWork(tx, env, change{name: e.Key, value: e.Value}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
-// Unset stages the removal of keys from env. A key that is in neither HEAD
-// nor the working state is an error (ErrNotFound), and nothing changes.
-func (r *Repository) Unset(ctx context.Context, envName string, keys []string) error {
-	for _, k := range keys {
+	for _, k := range unsets {
 		if err := ValidateKey(k); err != nil {
 			return err
 		}
@@ -142,16 +137,23 @@ func (r *Repository) Unset(ctx context.Context, envName string, keys []string) e
 		if err != nil {
 			return err
 		}
-		state, err := r.workingState(tx, env)
-		if err != nil {
-			return err
-		}
-		for _, k := range keys {
-			if _, ok := state[k]; !ok {
-				return fmt.Errorf("key %s in env %q: %w", k, envName, ErrNotFound)
+		if len(unsets) > 0 {
+			state, err := r.workingState(tx, env)
+			if err != nil {
+				return err
+			}
+			for _, k := range unsets {
+				if _, ok := state[k]; !ok {
+					return &NotFoundError{What: "key", Name: k, Env: envName}
+				}
 			}
 		}
-		for _, k := range keys {
+		for _, e := range sets {
+			if err := r.putWork(tx, env, change{name: e.Key, value: e.Value}); err != nil {
+				return err
+			}
+		}
+		for _, k := range unsets {
 			if err := r.putWork(tx, env, change{name: k, del: true}); err != nil {
 				return err
 			}
@@ -334,7 +336,7 @@ func (r *Repository) Get(ctx context.Context, envName, key, at string) (string, 
 					return err
 				}
 				if c.del {
-					return fmt.Errorf("key %s in env %q: %w (removed, not yet committed)", key, env.Name, ErrNotFound)
+					return &NotFoundError{What: "key", Name: key, Env: env.Name, Why: "removed, not yet committed"}
 				}
 				value = c.value
 				return nil
@@ -344,7 +346,7 @@ func (r *Repository) Get(ctx context.Context, envName, key, at string) (string, 
 				return err
 			}
 			if !ok {
-				return fmt.Errorf("key %s in env %q: %w", key, env.Name, ErrNotFound)
+				return &NotFoundError{What: "key", Name: key, Env: env.Name}
 			}
 			c, err := r.trustedCommit(tx, head)
 			if err != nil {
@@ -361,7 +363,7 @@ func (r *Repository) Get(ctx context.Context, envName, key, at string) (string, 
 			return err
 		}
 		if !ok {
-			return fmt.Errorf("key %s in env %q: %w", key, env.Name, ErrNotFound)
+			return &NotFoundError{What: "key", Name: key, Env: env.Name}
 		}
 		value = v
 		return nil

@@ -126,13 +126,13 @@ func Decode(data []byte) (h Header, n int, err error) {
 	p += 2
 	copy(h.Env[:], data[p:p+EnvSize])
 	p += EnvSize
-	epoch, k := uvarint(data[p:])
+	epoch, k := Uvarint(data[p:])
 	if k <= 0 || epoch == 0 || epoch > 1<<31 {
 		return h, 0, fmt.Errorf("%w: bad epoch", ErrCorrupt)
 	}
 	h.Epoch = uint32(epoch)
 	p += k
-	nrefs, k := uvarint(data[p:])
+	nrefs, k := Uvarint(data[p:])
 	if k <= 0 || nrefs > MaxRefs || uint64(len(data)-p-k) < nrefs*Size {
 		return h, 0, fmt.Errorf("%w: bad reference count", ErrCorrupt)
 	}
@@ -147,9 +147,9 @@ func Decode(data []byte) (h Header, n int, err error) {
 	return h, p, nil
 }
 
-// uvarint decodes a minimally encoded uvarint, so that every header has
-// exactly one encoding; it returns k <= 0 for anything else.
-func uvarint(b []byte) (uint64, int) {
+// Uvarint decodes a minimally encoded uvarint, so that every encoding in
+// Egide's formats is unique; it returns k <= 0 for anything else.
+func Uvarint(b []byte) (uint64, int) {
 	v, k := binary.Uvarint(b)
 	if k > 0 && k != len(binary.AppendUvarint(nil, v)) {
 		return 0, -1

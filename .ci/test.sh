@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The whole test suite: formatting, vet, unit and end-to-end tests under the
+# race detector against a real Secret Service (gnome-keyring in a throw-away
+# D-Bus session), then a short run of every fuzz target.
+#
+#   bash .ci/test.sh              # everything (installs dbus/gnome-keyring with apt-get if absent)
+#   FUZZTIME=30s bash .ci/test.sh # longer fuzzing
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
+fuzztime="${FUZZTIME:-10s}"
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.git/*'))
+if [ -n "$unformatted" ]; then
+	echo "gofmt would change:"; echo "$unformatted"; exit 1
+fi
+
+step "go vet"
+go vet ./...
+
+step "go test -race (real OS keyring through gnome-keyring's Secret Service)"
+# EGIDE_REQUIRE_KEYRING turns the real-keyring test's skip into a failure.
+EGIDE_REQUIRE_KEYRING=1 vault/keyring/realtest/with-keyring.sh go test -race -count=1 -timeout 20m ./...
+
+step "fuzz (${fuzztime} each)"
+for pkg in $(go list ./...); do
+	for target in $(go test -list '^Fuzz' "$pkg" | grep '^Fuzz' || true); do
+		echo "-- $pkg $target"
+		go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "$pkg"
+	done
+done
+
+step "all checks passed"

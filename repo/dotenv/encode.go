@@ -1,0 +1,140 @@
+package dotenv
+
+import (
+	"bytes"
+	"strings"
+	"unicode/utf8"
+)
+
+// encodeDotenv writes one KEY=VALUE line per entry, quoting each value as
+// quoteValue does.
+func encodeDotenv(buf *bytes.Buffer, entries []Entry) {
+	for _, e := range entries {
+		buf.WriteString(e.Key)
+		buf.WriteByte('=')
+		writeValue(buf, e.Value)
+		buf.WriteByte('\n')
+	}
+}
+
+// writeValue writes v in the plainest form that compose's parser reads
+// back exactly, always on one line:
+//
+//   - bare if v is empty or only has bytes from [A-Za-z0-9_./:@%+,=-];
+//   - in single quotes if v has no ' or \ and no control characters, since
+//     single quotes expand nothing;
+//   - otherwise in double quotes, escaping \ " and $ with a backslash, line
+//     breaks, tabs and \a \b \f \v by name, and other C0 and C1 controls as
+//     \0NNN octal.
+//
+// Any other byte, including invalid UTF-8, is written as is.
+func writeValue(buf *bytes.Buffer, v string) {
+	switch {
+	case isBare(v):
+		buf.WriteString(v)
+	case !strings.ContainsAny(v, `'\`) && !hasControl(v):
+		buf.WriteByte('\'')
+		buf.WriteString(v)
+		buf.WriteByte('\'')
+	default:
+		writeDoubleQuoted(buf, v)
+	}
+}
+
+func isBare(v string) bool {
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if !isNameChar(c) && !strings.ContainsRune("./:@%+,=-", rune(c)) {
+			return false
+		}
+	}
+	return true
+}
+
+// hasControl reports whether v has a C0 or C1 control character or DEL.
+func hasControl(v string) bool {
+	for i := 0; i < len(v); {
+		c := v[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 || c == 0x7f {
+				return true
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(v[i:])
+		if 0x80 <= r && r <= 0x9f && n == 2 {
+			return true
+		}
+		i += n
+	}
+	return false
+}
+
+func writeDoubleQuoted(buf *bytes.Buffer, v string) {
+	buf.WriteByte('"')
+	for i := 0; i < len(v); {
+		c := v[i]
+		if c >= utf8.RuneSelf {
+			r, n := utf8.DecodeRuneInString(v[i:])
+			if 0x80 <= r && r <= 0x9f && n == 2 {
+				// compose turns \0NNN into the code point NNN.
+				writeOctal(buf, byte(r))
+			} else {
+				buf.WriteString(v[i : i+n])
+			}
+			i += n
+			continue
+		}
+		switch c {
+		case '\\', '"', '$':
+			buf.WriteByte('\\')
+			buf.WriteByte(c)
+		case '\n':
+			buf.WriteString(`\n`)
+		case '\r':
+			buf.WriteString(`\r`)
+		case '\t':
+			buf.WriteString(`\t`)
+		case '\a':
+			buf.WriteString(`\a`)
+		case '\b':
+			buf.WriteString(`\b`)
+		case '\f':
+			buf.WriteString(`\f`)
+		case '\v':
+			buf.WriteString(`\v`)
+		default:
+			if c < 0x20 || c == 0x7f {
+				writeOctal(buf, c)
+			} else {
+				buf.WriteByte(c)
+			}
+		}
+		i++
+	}
+	buf.WriteByte('"')
+}
+
+// writeOctal writes c as compose's four-digit octal escape, \0NNN.
+func writeOctal(buf *bytes.Buffer, c byte) {
+	buf.WriteString(`\0`)
+	buf.WriteByte('0' + c>>6)
+	buf.WriteByte('0' + c>>3&7)
+	buf.WriteByte('0' + c&7)
+}
+
+// encodeShell writes one export line per entry. Inside POSIX single quotes
+// every byte is literal, so only a quote needs care: it closes the quotes,
+// is escaped, and reopens them. The output is safe to eval in sh:
+//
+//	export GREETING='it'\''s'
+func encodeShell(buf *bytes.Buffer, entries []Entry) {
+	for _, e := range entries {
+		buf.WriteString("export ")
+		buf.WriteString(e.Key)
+		buf.WriteString("='")
+		buf.WriteString(strings.ReplaceAll(e.Value, `'`, `'\''`))
+		buf.WriteString("'\n")
+	}
+}

@@ -1,0 +1,128 @@
+package vault
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestIdentity(t *testing.T) {
+	id, secret, err := GenerateIdentity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := ParseIdentity("  " + secret + "\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Recipient() != id.Recipient() || !bytes.Equal(again.SigningKey(), id.SigningKey()) {
+		t.Fatal("parsing the same secret gives another identity")
+	}
+	if !strings.HasPrefix(id.Recipient(), "age1") || !strings.HasPrefix(Fingerprint(id.SigningKey()), "SHA256:") {
+		t.Fatalf("recipient %s, fingerprint %s", id.Recipient(), Fingerprint(id.SigningKey()))
+	}
+	other, _, _ := GenerateIdentity()
+	if bytes.Equal(other.SigningKey(), id.SigningKey()) {
+		t.Fatal("two identities share a signing key")
+	}
+	msg := []byte("message")
+	sig := id.Sign(msg)
+	if !Verify(id.SigningKey(), msg, sig) || Verify(other.SigningKey(), msg, sig) || Verify(id.SigningKey(), []byte("other"), sig) {
+		t.Fatal("signature checks")
+	}
+	if Verify(id.SigningKey()[:5], msg, sig) || Verify(id.SigningKey(), msg, sig[:10]) {
+		t.Fatal("malformed key or signature verified")
+	}
+	for _, bad := range []string{"", "AGE-SECRET-KEY-1", "age1qqq", strings.Replace(secret, "Q", "P", 1) + "X"} {
+		_, err := ParseIdentity(bad)
+		if err == nil {
+			t.Errorf("ParseIdentity(%q) accepted", bad)
+		} else if bad != "" && strings.Contains(err.Error(), bad) {
+			t.Errorf("error quotes the secret: %v", err)
+		}
+	}
+	if ValidateRecipient(id.Recipient()) != nil || ValidateRecipient("age1nope") == nil {
+		t.Fatal("ValidateRecipient")
+	}
+}
+
+func TestSealOpen(t *testing.T) {
+	k, err := NewKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	aad := []byte("header")
+	sealed := k.Seal(nil, aad, []byte("secret value"))
+	if len(sealed) != len("secret value")+Overhead || bytes.Contains(sealed, []byte("secret")) {
+		t.Fatal("sealed form")
+	}
+	if pt, err := k.Open(nil, aad, sealed); err != nil || string(pt) != "secret value" {
+		t.Fatalf("open: %q %v", pt, err)
+	}
+	if bytes.Equal(sealed, k.Seal(nil, aad, []byte("secret value"))) {
+		t.Fatal("two seals of one value are equal: nonce reuse")
+	}
+	for i := range sealed {
+		bad := append([]byte(nil), sealed...)
+		bad[i] ^= 1
+		if _, err := k.Open(nil, aad, bad); !errors.Is(err, ErrCorrupt) {
+			t.Fatalf("flipped byte %d opened", i)
+		}
+	}
+	if _, err := k.Open(nil, []byte("other header"), sealed); !errors.Is(err, ErrCorrupt) {
+		t.Fatal("opened with another header")
+	}
+	other, _ := NewKey()
+	if _, err := other.Open(nil, aad, sealed); !errors.Is(err, ErrCorrupt) {
+		t.Fatal("opened with another key")
+	}
+	if _, err := k.Open(nil, aad, sealed[:10]); !errors.Is(err, ErrCorrupt) {
+		t.Fatal("opened a truncated seal")
+	}
+	if k.Slot("A") == other.Slot("A") || k.Slot("A") != k.Slot("A") || k.Slot("A") == k.Slot("B") {
+		t.Fatal("slots must be keyed and deterministic")
+	}
+	if bytes.Equal(k.WorkID("A"), other.WorkID("A")) || len(k.WorkID("A")) != 16 {
+		t.Fatal("work ids must be keyed")
+	}
+}
+
+func TestEnvelope(t *testing.T) {
+	owner, _, _ := GenerateIdentity()
+	reader, _, _ := GenerateIdentity()
+	stranger, _, _ := GenerateIdentity()
+	k, _ := NewKey()
+	env := []byte("0123456789abcdef")
+	e, err := k.Wrap(env, 3, reader.Recipient(), owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.Open(reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed := k.Seal(nil, nil, []byte("x"))
+	if pt, err := got.Open(nil, nil, sealed); err != nil || string(pt) != "x" {
+		t.Fatal("unwrapped key differs")
+	}
+	if _, err := e.Open(stranger); !errors.Is(err, ErrNotRecipient) {
+		t.Fatalf("stranger: %v", err)
+	}
+	// Anyone can encrypt to a public recipient: an envelope must not be
+	// accepted unless its signature covers exactly what it holds.
+	forged := *e
+	forged.Epoch = 4
+	if _, err := forged.Open(reader); !errors.Is(err, ErrBadSignature) {
+		t.Fatalf("moved to another epoch: %v", err)
+	}
+	evil, _ := NewKey()
+	planted, _ := evil.Wrap(env, 3, reader.Recipient(), stranger)
+	planted.Signer, planted.Signature = e.Signer, e.Signature
+	if _, err := planted.Open(reader); !errors.Is(err, ErrBadSignature) {
+		t.Fatalf("substituted key: %v", err)
+	}
+	if _, err := k.Wrap(env, 1, "age1bogus", owner); err == nil {
+		t.Fatal("wrapped to an invalid recipient")
+	}
+}
