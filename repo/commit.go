@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"time"
 
@@ -203,7 +204,33 @@ func (r *Repository) commitChanges(tx *sqlite.Tx, env sqlite.Env, changes []chan
 	if err := tx.SetRef(refName(env.Name), c.ID, head); err != nil {
 		return nil, err
 	}
-	return c, nil
+	return c, r.advanceHead(tx, env, head, hasHead, c, changes)
+}
+
+// advanceHead moves env's HEAD cache from the parent to c by applying
+// changes, or rebuilds it from c's tree when the parent was not cached.
+func (r *Repository) advanceHead(tx *sqlite.Tx, env sqlite.Env, parent object.ID, hasParent bool, c *Commit, changes []change) error {
+	state := map[string]string{}
+	if hasParent {
+		es, ok, err := r.cachedHead(tx, env, parent)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return r.refreshHead(tx, env, c)
+		}
+		for _, e := range es {
+			state[e.Key] = e.Value
+		}
+	}
+	for _, ch := range changes {
+		if ch.del {
+			delete(state, ch.name)
+		} else {
+			state[ch.name] = ch.value
+		}
+	}
+	return r.putHead(tx, env, c.ID, state)
 }
 
 // applyToTree returns the root of root's tree with changes applied, written
@@ -312,8 +339,12 @@ func (r *Repository) ancestor(tx *sqlite.Tx, id object.ID, n int) (object.ID, er
 }
 
 // Commit records env's uncommitted changes as a new signed commit.
+//
+// When every staged change is a no-op (values set to what they already
+// are), the staged rows are dropped and ErrNothingToCommit is returned.
 func (r *Repository) Commit(ctx context.Context, envName, message string) (*Commit, error) {
 	var c *Commit
+	noop := false
 	err := r.store.Update(ctx, func(tx *sqlite.Tx) error {
 		env, err := r.env(tx, envName)
 		if err != nil {
@@ -326,10 +357,18 @@ func (r *Repository) Commit(ctx context.Context, envName, message string) (*Comm
 		if len(work) == 0 {
 			return ErrNothingToCommit
 		}
-		if c, err = r.commitChanges(tx, env, work, message, false); err != nil {
+		c, err = r.commitChanges(tx, env, work, message, false)
+		if errors.Is(err, ErrNothingToCommit) {
+			noop = true
+			return tx.ClearWorking(env.ID)
+		}
+		if err != nil {
 			return err
 		}
 		return tx.ClearWorking(env.ID)
 	})
+	if err == nil && noop {
+		return nil, ErrNothingToCommit
+	}
 	return c, err
 }

@@ -66,8 +66,21 @@ func (r *Repository) putEnvelope(tx *sqlite.Tx, env sqlite.Env, epoch uint32, k 
 	return tx.PutEnvelope(sqlite.Envelope{Env: env.ID, Epoch: epoch, Recipient: recipient, Wrapped: e.Wrapped, Signer: e.Signer, Signature: e.Signature})
 }
 
-// env looks an environment up by name.
+// env looks an environment up by name; "" is the current environment (the
+// one chosen with UseEnv, else the default from init).
 func (r *Repository) env(tx *sqlite.Tx, name string) (sqlite.Env, error) {
+	if name == "" {
+		cur, ok, err := tx.Meta(metaCurrentEnv)
+		if err != nil {
+			return sqlite.Env{}, err
+		}
+		if !ok {
+			if cur, _, err = tx.Meta(metaDefaultEnv); err != nil {
+				return sqlite.Env{}, err
+			}
+		}
+		name = cur
+	}
 	e, ok, err := tx.EnvByName(name)
 	if err != nil {
 		return e, err
@@ -79,34 +92,21 @@ func (r *Repository) env(tx *sqlite.Tx, name string) (sqlite.Env, error) {
 }
 
 // ResolveEnv returns the environment to use: name when not empty, else the
-// one chosen with UseEnv, else the default from init. It fails with
-// ErrNotFound when that environment does not exist.
+// one chosen with UseEnv, else the default from init. It fails with a
+// *NotFoundError when that environment does not exist. Every method that
+// takes an environment name also accepts "" with the same meaning.
 func (r *Repository) ResolveEnv(ctx context.Context, name string) (string, error) {
 	err := r.store.View(ctx, func(tx *sqlite.Tx) error {
-		var err error
-		name, err = r.resolveEnv(tx, name)
+		e, err := r.env(tx, name)
+		name = e.Name
 		return err
 	})
 	return name, err
 }
 
 func (r *Repository) resolveEnv(tx *sqlite.Tx, name string) (string, error) {
-	if name == "" {
-		cur, ok, err := tx.Meta(metaCurrentEnv)
-		if err != nil {
-			return "", err
-		}
-		if !ok {
-			if cur, _, err = tx.Meta(metaDefaultEnv); err != nil {
-				return "", err
-			}
-		}
-		name = cur
-	}
-	if _, err := r.env(tx, name); err != nil {
-		return "", err
-	}
-	return name, nil
+	e, err := r.env(tx, name)
+	return e.Name, err
 }
 
 // Envs lists the environments.

@@ -13,7 +13,7 @@ import (
 
 // Problem is one fault fsck found.
 type Problem struct {
-	Object string `json:"object,omitempty"` // object id or ref name
+	Object string `json:"object"` // object id, ref name or "env NAME"
 	What   string `json:"problem"`
 }
 
@@ -26,7 +26,7 @@ type FsckReport struct {
 	Problems   []Problem `json:"problems"`
 	// Unreadable lists environments whose contents could not be checked
 	// because this identity is not a recipient (hashes were still checked).
-	Unreadable []string `json:"unreadable_envs,omitempty"`
+	Unreadable []string `json:"unreadable_envs"`
 }
 
 // OK reports whether fsck found no fault.
@@ -36,7 +36,10 @@ func (f *FsckReport) OK() bool { return len(f.Problems) == 0 }
 // objects, every ref, every key envelope's signature and, where this identity
 // can open the environment, every seal and every commit signature.
 func (r *Repository) Fsck(ctx context.Context) (*FsckReport, error) {
-	rep := &FsckReport{Problems: []Problem{}}
+	rep := &FsckReport{Problems: []Problem{}, Unreadable: []string{}}
+	if _, err := r.identity(); err != nil {
+		return nil, err
+	}
 	err := r.store.View(ctx, func(tx *sqlite.Tx) error {
 		envs, err := tx.Envs()
 		if err != nil {
@@ -47,12 +50,13 @@ func (r *Repository) Fsck(ctx context.Context) (*FsckReport, error) {
 			byID[e.ID] = e
 		}
 		unreadable := map[string]bool{}
+		failed := map[keyID]bool{} // reported once per env and epoch
 		problem := func(obj, format string, args ...any) {
 			rep.Problems = append(rep.Problems, Problem{Object: obj, What: fmt.Sprintf(format, args...)})
 		}
 		// openable reports whether env's key for epoch opens, recording why not.
 		openable := func(env sqlite.Env, epoch uint32) bool {
-			if unreadable[env.Name] {
+			if unreadable[env.Name] || failed[keyID{env.ID, epoch}] {
 				return false
 			}
 			_, err := r.key(tx, env, epoch)
@@ -62,6 +66,7 @@ func (r *Repository) Fsck(ctx context.Context) (*FsckReport, error) {
 			case errors.Is(err, vault.ErrNotRecipient):
 				unreadable[env.Name] = true
 			default:
+				failed[keyID{env.ID, epoch}] = true
 				problem("env "+env.Name, "key of epoch %d: %v", epoch, err)
 			}
 			return false
@@ -166,6 +171,9 @@ func (r *Repository) Fsck(ctx context.Context) (*FsckReport, error) {
 				if _, err := r.loadWorking(tx, e); err != nil {
 					problem("env "+e.Name, "uncommitted changes: %v", err)
 				}
+				if err := r.checkHeadCache(tx, e, refs[refName(e.Name)]); err != nil {
+					problem("env "+e.Name, "%v", err)
+				}
 			}
 		}
 		for name := range unreadable {
@@ -175,4 +183,30 @@ func (r *Repository) Fsck(ctx context.Context) (*FsckReport, error) {
 		return nil
 	})
 	return rep, err
+}
+
+// checkHeadCache compares env's HEAD cache, when it names head, with the
+// state in head's tree.
+func (r *Repository) checkHeadCache(tx *sqlite.Tx, env sqlite.Env, head object.ID) error {
+	cached, ok, err := r.cachedHead(tx, env, head)
+	if err != nil || !ok {
+		return err
+	}
+	c, err := r.readCommit(tx, head)
+	if err != nil {
+		return nil // reported with the commit object
+	}
+	state, err := r.treeState(tx, c.Tree)
+	if err != nil {
+		return nil // reported with the tree objects
+	}
+	if len(state) != len(cached) {
+		return fmt.Errorf("head cache holds %d keys, the tree %d", len(cached), len(state))
+	}
+	for _, e := range cached {
+		if v, ok := state[e.Key]; !ok || !equalValues(v, e.Value) {
+			return fmt.Errorf("head cache differs from the tree at key %s", e.Key)
+		}
+	}
+	return nil
 }

@@ -475,6 +475,9 @@ func (r *Repository) Reset(ctx context.Context, envName, ref string, hard bool) 
 		if err := tx.SetRef(refName(env.Name), id, head); err != nil {
 			return err
 		}
+		if err := r.refreshHead(tx, env, c); err != nil {
+			return err
+		}
 		out = c
 		if hard {
 			return tx.ClearWorking(env.ID)

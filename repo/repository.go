@@ -33,7 +33,7 @@ type Options struct {
 	Identity func() (*vault.Identity, error)
 	Now      func() time.Time
 	Author   func() string // "Name <email>" recorded in commits, asked when committing
-	ReadOnly bool   // open for reading only
+	ReadOnly bool          // open for reading only
 }
 
 // Repository is an open Egide repository.

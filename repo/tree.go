@@ -27,10 +27,13 @@ const (
 // entry is one key in a leaf. A value over inlineMax lives in a blob.
 type entry struct {
 	name   string
-	slot   [32]byte
+	slot   [32]byte // valid when slotted
 	value  string
 	blob   object.ID // non-zero when the value is a blob
 	loaded bool      // value is valid (always true for inline values)
+	// slotted is true once slot is computed: reads never need it, so it is
+	// computed only when a tree is written.
+	slotted bool
 }
 
 type node struct {
@@ -68,6 +71,7 @@ type tree struct {
 	env   sqlite.Env
 	epoch uint32
 	key   *vault.Key
+	nodes map[object.ID]*node // decoded nodes, read-only once cached
 }
 
 // openTree prepares to read the tree rooted at root (its epoch is read from
@@ -89,9 +93,59 @@ func (r *Repository) openTree(tx *sqlite.Tx, env sqlite.Env, root object.ID) (*t
 }
 
 func (t *tree) load(id object.ID) (*node, error) {
-	h, body, err := t.r.readObject(t.tx, t.env, id, object.TypeTree)
+	if n, ok := t.nodes[id]; ok {
+		return n, nil
+	}
+	data, ok, err := t.tx.Object(id)
 	if err != nil {
 		return nil, err
+	}
+	if !ok {
+		return nil, &CorruptObjectError{ID: id.String(), Why: "missing from the repository"}
+	}
+	return t.decode(id, data)
+}
+
+// loadMany loads nodes with one query per batch, for walks that visit a
+// whole level at once.
+func (t *tree) loadMany(ids []object.ID) ([]*node, error) {
+	out := make([]*node, len(ids))
+	var missing []object.ID
+	for i, id := range ids {
+		if n, ok := t.nodes[id]; ok {
+			out[i] = n
+		} else {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) > 0 {
+		found, err := t.tx.Objects(missing)
+		if err != nil {
+			return nil, err
+		}
+		for i, id := range ids {
+			if out[i] != nil {
+				continue
+			}
+			data, ok := found[id]
+			if !ok {
+				return nil, &CorruptObjectError{ID: id.String(), Why: "missing from the repository"}
+			}
+			if out[i], err = t.decode(id, data); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
+}
+
+func (t *tree) decode(id object.ID, data []byte) (*node, error) {
+	h, body, err := t.r.checkObject(t.tx, t.env, id, data)
+	if err != nil {
+		return nil, err
+	}
+	if h.Type != object.TypeTree {
+		return nil, &CorruptObjectError{ID: id.String(), Why: fmt.Sprintf("is a %s where a tree was expected", h.Type)}
 	}
 	if h.Epoch != t.epoch {
 		return nil, &CorruptObjectError{ID: id.String(), Why: "tree node of another key epoch than its root"}
@@ -100,6 +154,10 @@ func (t *tree) load(id object.ID) (*node, error) {
 	if err != nil {
 		return nil, &CorruptObjectError{ID: id.String(), Why: err.Error()}
 	}
+	if t.nodes == nil {
+		t.nodes = map[object.ID]*node{}
+	}
+	t.nodes[id] = n
 	return n, nil
 }
 
@@ -146,7 +204,7 @@ func (t *tree) decodeNode(h object.Header, b []byte) (*node, error) {
 			if !ok || len(rest) < 1 {
 				return nil, fmt.Errorf("truncated leaf")
 			}
-			e := entry{name: string(name), slot: t.key.Slot(string(name))}
+			e := entry{name: string(name)}
 			flag := rest[0]
 			b = rest[1:]
 			switch flag {
@@ -235,30 +293,36 @@ func (t *tree) lookup(root object.ID, name string) (*entry, error) {
 	return nil, nil
 }
 
-// all returns every entry under id (blobs not read), sorted by slot.
+// all returns every entry under id (blobs not read), reading the subtree
+// one level at a time.
 func (t *tree) all(id object.ID) ([]entry, error) {
 	var out []entry
-	var walk func(id object.ID) error
-	walk = func(id object.ID) error {
-		if id.IsZero() {
-			return nil
-		}
-		n, err := t.load(id)
-		if err != nil {
-			return err
-		}
-		if n.leaf {
-			out = append(out, n.entries...)
-			return nil
-		}
-		for _, c := range n.children {
-			if err := walk(c); err != nil {
-				return err
+	level := []object.ID{id}
+	for len(level) > 0 {
+		var next []object.ID
+		for _, id := range level {
+			if !id.IsZero() {
+				next = append(next, id)
 			}
 		}
-		return nil
+		nodes, err := t.loadMany(next)
+		if err != nil {
+			return nil, err
+		}
+		level = level[:0]
+		for _, n := range nodes {
+			if n.leaf {
+				out = append(out, n.entries...)
+				continue
+			}
+			for _, c := range n.children {
+				if !c.IsZero() {
+					level = append(level, c)
+				}
+			}
+		}
 	}
-	return out, walk(id)
+	return out, nil
 }
 
 // state returns the whole key→value map under root.
@@ -366,7 +430,7 @@ func (t *tree) applyInner(id object.ID, n *node, depth int, ch []change) (object
 			}
 			all = append(all, es...)
 		}
-		sortEntries(all)
+		t.sortEntries(all)
 		nid, err := t.writeLeaf(all)
 		return nid, total, err
 	}
@@ -397,12 +461,12 @@ func (t *tree) merge(entries []entry, ch []change) ([]entry, bool, error) {
 				return nil, false, err
 			}
 			if !equalValues(old, c.value) {
-				out[i] = entry{name: c.name, slot: c.slot, value: c.value, loaded: true}
+				out[i] = entry{name: c.name, slot: c.slot, slotted: true, value: c.value, loaded: true}
 				changed = true
 			}
 		default:
 			idx[c.name] = len(out)
-			out = append(out, entry{name: c.name, slot: c.slot, value: c.value, loaded: true})
+			out = append(out, entry{name: c.name, slot: c.slot, slotted: true, value: c.value, loaded: true})
 			changed = true
 		}
 	}
@@ -412,7 +476,7 @@ func (t *tree) merge(entries []entry, ch []change) ([]entry, bool, error) {
 			out = slices.Delete(out, drop[k], drop[k]+1)
 		}
 	}
-	sortEntries(out)
+	t.sortEntries(out)
 	return out, changed, nil
 }
 
@@ -420,7 +484,13 @@ func equalValues(a, b string) bool {
 	return len(a) == len(b) && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }
 
-func sortEntries(es []entry) {
+// sortEntries orders entries by slot, computing the slots it lacks.
+func (t *tree) sortEntries(es []entry) {
+	for i := range es {
+		if !es[i].slotted {
+			es[i].slot, es[i].slotted = t.key.Slot(es[i].name), true
+		}
+	}
 	sort.Slice(es, func(i, j int) bool { return string(es[i].slot[:]) < string(es[j].slot[:]) })
 }
 

@@ -144,7 +144,7 @@ func (r *Repository) Stage(ctx context.Context, envName string, sets []Entry, un
 			}
 			for _, k := range unsets {
 				if _, ok := state[k]; !ok {
-					return &NotFoundError{What: "key", Name: k, Env: envName}
+					return &NotFoundError{What: "key", Name: k, Env: env.Name}
 				}
 			}
 		}
@@ -171,6 +171,15 @@ func (r *Repository) headState(tx *sqlite.Tx, env sqlite.Env) (map[string]string
 	c, err := r.trustedCommit(tx, head)
 	if err != nil {
 		return nil, err
+	}
+	if es, ok, err := r.cachedHead(tx, env, head); err != nil {
+		return nil, err
+	} else if ok {
+		m := make(map[string]string, len(es))
+		for _, e := range es {
+			m[e.Key] = e.Value
+		}
+		return m, nil
 	}
 	return r.treeState(tx, c.Tree)
 }
@@ -382,6 +391,10 @@ func (r *Repository) Entries(ctx context.Context, envName, at string) ([]Entry, 
 		}
 		var state map[string]string
 		if at == "" {
+			if es, ok, err := r.cleanHead(tx, env); err != nil || ok {
+				out = es
+				return err
+			}
 			state, err = r.workingState(tx, env)
 		} else {
 			state, err = r.stateAt(tx, env, at)
@@ -393,6 +406,22 @@ func (r *Repository) Entries(ctx context.Context, envName, at string) ([]Entry, 
 		return nil
 	})
 	return out, err
+}
+
+// cleanHead returns env's sorted state straight from the HEAD cache when
+// there are no uncommitted changes; ok is false otherwise.
+func (r *Repository) cleanHead(tx *sqlite.Tx, env sqlite.Env) ([]Entry, bool, error) {
+	if n, err := tx.CountWorking(env.ID); err != nil || n > 0 {
+		return nil, false, err
+	}
+	head, ok, err := tx.Ref(refName(env.Name))
+	if err != nil || !ok {
+		return nil, ok, err
+	}
+	if _, err := r.trustedCommit(tx, head); err != nil {
+		return nil, false, err
+	}
+	return r.cachedHead(tx, env, head)
 }
 
 // stateAt returns the committed state at a REF.

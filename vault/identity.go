@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	"filippo.io/age"
 )
@@ -21,9 +22,14 @@ const signingKeyInfo = "egide v1 ed25519 signing key"
 // environment keys, and the Ed25519 key derived from it that signs commits
 // and envelopes.
 type Identity struct {
-	age     *age.X25519Identity
-	sign    ed25519.PrivateKey
-	signPub ed25519.PublicKey
+	age    *age.X25519Identity
+	secret string
+
+	// The signing key is derived on first use: read-only commands never
+	// need it, and deriving it initializes Ed25519's tables (~0.7 ms cold).
+	signOnce sync.Once
+	sign     ed25519.PrivateKey
+	signPub  ed25519.PublicKey
 }
 
 // GenerateIdentity creates a new random identity and returns it with its
@@ -52,12 +58,19 @@ func ParseIdentity(secret string) (*Identity, error) {
 	if err != nil {
 		return nil, errors.New("parse identity: malformed age secret key")
 	}
-	seed, err := hkdf.Key(sha256.New, []byte(secret), nil, signingKeyInfo, ed25519.SeedSize)
-	if err != nil {
-		return nil, fmt.Errorf("derive signing key: %w", err)
-	}
-	priv := ed25519.NewKeyFromSeed(seed)
-	return &Identity{age: k, sign: priv, signPub: priv.Public().(ed25519.PublicKey)}, nil
+	return &Identity{age: k, secret: secret}, nil
+}
+
+func (id *Identity) signingKey() ed25519.PrivateKey {
+	id.signOnce.Do(func() {
+		seed, err := hkdf.Key(sha256.New, []byte(id.secret), nil, signingKeyInfo, ed25519.SeedSize)
+		if err != nil {
+			panic("vault: hkdf: " + err.Error()) // only on invalid lengths, which are constant here
+		}
+		id.sign = ed25519.NewKeyFromSeed(seed)
+		id.signPub = id.sign.Public().(ed25519.PublicKey)
+	})
+	return id.sign
 }
 
 // Recipient returns the public age recipient ("age1…") that environment keys
@@ -66,10 +79,13 @@ func (id *Identity) Recipient() string { return id.age.Recipient().String() }
 
 // SigningKey returns the public Ed25519 key that verifies this identity's
 // signatures.
-func (id *Identity) SigningKey() ed25519.PublicKey { return id.signPub }
+func (id *Identity) SigningKey() ed25519.PublicKey {
+	id.signingKey()
+	return id.signPub
+}
 
 // Sign signs msg with the identity's Ed25519 key.
-func (id *Identity) Sign(msg []byte) []byte { return ed25519.Sign(id.sign, msg) }
+func (id *Identity) Sign(msg []byte) []byte { return ed25519.Sign(id.signingKey(), msg) }
 
 // Fingerprint returns the SSH-style fingerprint of an Ed25519 public key:
 // "SHA256:" and the unpadded base64 of its SHA-256.

@@ -26,6 +26,8 @@
 //   - Double-quoted values may span lines, understand \n \r \t \a \b \f \v
 //     \\ \" \$ and octal \0NNN (up to \0377, giving that code point), keep
 //     any other backslash, and then have variables expanded.
+//   - Quoted values keep their line breaks as written, so a CRLF file gives
+//     multi-line values with CR in them, as with compose.
 //   - After a closing quote only white space and a comment may follow.
 //     compose would read further text as another statement; Egide rejects it.
 //
@@ -67,6 +69,11 @@
 // shell evaluates it back to the exact value:
 //
 //	export GREETING='it'\''s'
+//
+// JSON output escapes only what JSON needs (plus DEL, U+2028 and U+2029).
+// YAML output lets the yaml encoder pick plain, quoted or literal-block
+// style for each string, and also quotes what YAML 1.1 readers would take
+// for something else ("yes", "off", "=", "1:30", dates).
 //
 // JSON and YAML hold flat string maps in the entries' order. On input,
 // numbers, booleans (and YAML timestamps) become their literal text, while

@@ -115,6 +115,22 @@ NEL: "\N\x01\x7F"
 	}
 }
 
+// TestEncodeYAML11 checks that values a YAML 1.1 reader (PyYAML, Ruby)
+// would not read as strings are quoted, though YAML 1.2 would not need it.
+func TestEncodeYAML11(t *testing.T) {
+	for _, v := range []string{"yes", "No", "on", "OFF", "y", "N", "=", "1:30", "-190:20:30.5", "2001-12-14 21:59:43.10 -5", "2001-1-1"} {
+		t.Run(v, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := dotenv.Encode(&buf, kv("K", v), dotenv.FormatYAML); err != nil {
+				t.Fatal(err)
+			}
+			if want := "K: \"" + v + "\"\n"; buf.String() != want {
+				t.Errorf("got %q, want %q", buf.String(), want)
+			}
+		})
+	}
+}
+
 func TestEncodeEmpty(t *testing.T) {
 	for _, f := range []dotenv.Format{dotenv.FormatDotenv, dotenv.FormatShell, dotenv.FormatJSON, dotenv.FormatYAML} {
 		t.Run(string(f), func(t *testing.T) {
@@ -282,6 +298,7 @@ func TestDecodeYAMLErrors(t *testing.T) {
 		{"bad base64", "A: !!binary " + secret + "!\n", 1, "value of A is not valid base64"},
 		{"nul", "A: \"" + secret + "\\0\"\n", 1, "value of A contains a NUL byte"},
 		{"two documents", "A: 1\n---\nB: " + secret + "\n", 2, "more than one YAML document"},
+		{"bad second document", "A: 1\n---\nB: \"" + secret + "\n", 3, "invalid YAML"},
 		{"syntax", "A: 1\nB: \"" + secret + "\n", 2, "invalid YAML"},
 		{"bad indentation", "A: 1\n  B: " + secret + "\n", 2, "invalid YAML"},
 	}

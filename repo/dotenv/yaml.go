@@ -33,8 +33,11 @@ func decodeYAML(data []byte, file string) ([]Entry, error) {
 		return nil, yamlError(file, err)
 	}
 	var extra yaml.Node
-	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+	switch err := dec.Decode(&extra); {
+	case err == nil:
 		return nil, fail(extra.Line, "more than one YAML document")
+	case !errors.Is(err, io.EOF):
+		return nil, yamlError(file, err)
 	}
 
 	if len(doc.Content) == 0 {
@@ -117,7 +120,8 @@ func yamlError(file string, err error) error {
 // otherwise read back as a number, boolean, null or timestamp, and picks a
 // style (plain, quoted, or a literal block for multi-line values) that
 // keeps the text exact. Values that YAML 1.1 readers would take for
-// booleans or sexagesimal numbers ("yes", "off", "1:30") are quoted too.
+// booleans, sexagesimal numbers or timestamps ("yes", "off", "1:30") are
+// quoted too.
 // Values that are not valid UTF-8 are written as !!binary base64.
 func encodeYAML(buf *bytes.Buffer, entries []Entry) error {
 	root := &yaml.Node{Kind: yaml.MappingNode, Content: make([]*yaml.Node, 0, 2*len(entries))}
@@ -139,15 +143,18 @@ func encodeYAML(buf *bytes.Buffer, entries []Entry) error {
 	return enc.Close()
 }
 
-// yaml11NonString reports whether a plain scalar v would be a boolean or a
-// base-60 number to a YAML 1.1 reader, though YAML 1.2 reads it as a string.
+// yaml11NonString reports whether a plain scalar v would be a boolean, a
+// base-60 number, a timestamp or the "=" value key to a YAML 1.1 reader (PyYAML, for
+// one), though YAML 1.2 reads it as a string.
 func yaml11NonString(v string) bool {
 	switch v {
 	case "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
-		"on", "On", "ON", "off", "Off", "OFF":
+		"on", "On", "ON", "off", "Off", "OFF", "=":
 		return true
 	}
-	return base60.MatchString(v)
+	return yaml11Special.MatchString(v)
 }
 
-var base60 = regexp.MustCompile(`^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$`)
+// yaml11Special matches YAML 1.1 base-60 numbers ("1:30") and anything
+// starting like a date, which covers its laxer timestamps.
+var yaml11Special = regexp.MustCompile(`^(?:[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2})`)

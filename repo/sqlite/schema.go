@@ -65,6 +65,16 @@ CREATE TABLE working (
 	PRIMARY KEY (env, wid)
 ) WITHOUT ROWID;
 `,
+	// 2: a sealed cache of each environment's HEAD state, so reads of a
+	// whole environment cost one row instead of a tree walk.
+	`
+CREATE TABLE heads (
+	env    BLOB PRIMARY KEY,
+	commit_id BLOB NOT NULL,
+	epoch  INTEGER NOT NULL,
+	data   BLOB NOT NULL
+) WITHOUT ROWID;
+`,
 }
 
 // SchemaVersion is the schema version this build writes.

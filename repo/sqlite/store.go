@@ -47,11 +47,13 @@ type Options struct {
 func dsn(path string, o Options) string {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
-	q.Add("_pragma", "foreign_keys(1)")
 	if o.ReadOnly {
 		q.Add("mode", "ro")
 	} else {
-		q.Add("_pragma", "journal_mode(WAL)")
+		// journal_mode=WAL is stored in the file: it is set once, at creation.
+		if o.Create {
+			q.Add("_pragma", "journal_mode(WAL)")
+		}
 		q.Add("_pragma", "synchronous(NORMAL)")
 	}
 	return "file:" + path + "?" + q.Encode()
@@ -97,6 +99,30 @@ func open(ctx context.Context, path string, o Options) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{db: db, conn: conn, stmts: map[string]*sql.Stmt{}, readOnly: o.ReadOnly}
+	if !o.ReadOnly {
+		// Keep the -wal and -shm files when the last connection closes, so
+		// the next process does not create, size and map them again (about
+		// 0.8 ms of every command). Their content is checkpointed as usual.
+		err := conn.Raw(func(dc any) error {
+			if fc, ok := dc.(sqlite.FileControl); ok {
+				_, err := fc.FileControlPersistWAL("main", 1)
+				return err
+			}
+			return nil
+		})
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	if o.Create {
+		// The file holds wrapped keys and sealed secrets: owner only. SQLite
+		// gives the -wal and -shm files the same mode.
+		if err := os.Chmod(p, 0o600); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -452,6 +478,7 @@ func (tx *Tx) DeleteEnv(id object.EnvID) error {
 		"DELETE FROM envelopes WHERE env = ?",
 		"DELETE FROM working WHERE env = ?",
 		"DELETE FROM commits WHERE env = ?",
+		"DELETE FROM heads WHERE env = ?",
 	} {
 		if _, err := tx.exec(q, id[:]); err != nil {
 			return err
@@ -633,4 +660,68 @@ func (tx *Tx) WorkingRow(env object.EnvID, wid []byte) (w Work, ok bool, err err
 	w.WID = wid
 	ok, err = tx.scanOne("SELECT epoch, data FROM working WHERE env = ? AND wid = ?", []any{env[:], wid}, &w.Epoch, &w.Data)
 	return w, ok, err
+}
+
+// Objects returns the stored bytes of the given objects that exist, in
+// batches of one query each.
+func (tx *Tx) Objects(ids []object.ID) (map[object.ID][]byte, error) {
+	out := make(map[object.ID][]byte, len(ids))
+	const batch = 128
+	for len(ids) > 0 {
+		n := min(len(ids), batch)
+		args := make([]any, n)
+		for i, id := range ids[:n] {
+			args[i] = id[:]
+		}
+		q := "SELECT id, data FROM objects WHERE id IN (?" + strings.Repeat(",?", n-1) + ")"
+		rows, err := tx.query(q, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var idb, data []byte
+			if err := rows.Scan(&idb, &data); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			var id object.ID
+			copy(id[:], idb)
+			out[id] = data
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		ids = ids[n:]
+	}
+	return out, nil
+}
+
+// HeadCache is the sealed state of an environment at one commit.
+type HeadCache struct {
+	Commit object.ID
+	Epoch  uint32
+	Data   []byte
+}
+
+// HeadCache returns env's cached HEAD state; ok is false when absent.
+func (tx *Tx) HeadCache(env object.EnvID) (h HeadCache, ok bool, err error) {
+	var c []byte
+	ok, err = tx.scanOne("SELECT commit_id, epoch, data FROM heads WHERE env = ?", []any{env[:]}, &c, &h.Epoch, &h.Data)
+	copy(h.Commit[:], c)
+	return h, ok, err
+}
+
+// PutHeadCache replaces env's cached HEAD state.
+func (tx *Tx) PutHeadCache(env object.EnvID, h HeadCache) error {
+	_, err := tx.exec(`INSERT INTO heads (env, commit_id, epoch, data) VALUES (?, ?, ?, ?)
+		ON CONFLICT (env) DO UPDATE SET commit_id = excluded.commit_id, epoch = excluded.epoch, data = excluded.data`,
+		env[:], h.Commit[:], h.Epoch, h.Data)
+	return err
+}
+
+// CountWorking returns how many uncommitted changes env has.
+func (tx *Tx) CountWorking(env object.EnvID) (n int, err error) {
+	_, err = tx.scanOne("SELECT count(*) FROM working WHERE env = ?", []any{env[:]}, &n)
+	return n, err
 }

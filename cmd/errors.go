@@ -1,0 +1,93 @@
+package cmd
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/egide/egide/cmd/internal/cmdutil"
+	"github.com/egide/egide/repo"
+	"github.com/egide/egide/repo/dotenv"
+	"github.com/egide/egide/vault"
+	"github.com/egide/egide/vault/keyring"
+)
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitError = 1
+	exitUsage = 2
+)
+
+// HandleError prints err as at most two lines on w, "egide: error: …" and
+// "egide: hint: …", and returns the exit code. It is the only place that
+// chooses hints and exit codes.
+func HandleError(w io.Writer, err error) int {
+	if err == nil {
+		return exitOK
+	}
+	var exit *cmdutil.ExitError
+	if errors.As(err, &exit) {
+		if exit.Message != "" {
+			fmt.Fprintf(w, "egide: error: %s\n", exit.Message)
+		}
+		return exit.Code
+	}
+	code := exitError
+	var run *runError
+	var flagErr *cmdutil.FlagError
+	if !errors.As(err, &run) || errors.As(err, &flagErr) {
+		code = exitUsage
+	}
+	fmt.Fprintf(w, "egide: error: %s\n", err)
+	if hint := hintFor(err, code); hint != "" {
+		fmt.Fprintf(w, "egide: hint: %s\n", hint)
+	}
+	return code
+}
+
+func hintFor(err error, code int) string {
+	var (
+		hinted   *cmdutil.HintError
+		notRcpt  *repo.NotRecipientError
+		notFound *repo.NotFoundError
+		parse    *dotenv.ParseError
+		conflict *repo.ConflictError
+	)
+	switch {
+	case errors.As(err, &hinted):
+		return hinted.Hint
+	case code == exitUsage:
+		return "see 'egide --help' or 'egide COMMAND --help'"
+	case errors.Is(err, keyring.ErrNoIdentity):
+		return "create one with 'egide identity new' (OS keyring), or 'egide identity new --out FILE' and export EGIDE_IDENTITY_FILE=FILE"
+	case errors.As(err, &notRcpt):
+		return fmt.Sprintf("ask someone who can read it to run 'egide env grant %s %s'", notRcpt.Env, notRcpt.Recipient)
+	case errors.As(err, &notFound):
+		switch notFound.What {
+		case "env":
+			return "list environments with 'egide env list', or create it with 'egide env create " + notFound.Name + "'"
+		case "key":
+			return "list keys with 'egide list -e " + notFound.Env + "'"
+		default:
+			return "see 'egide log' for commit ids; REF is a commit id prefix, HEAD, HEAD~N, ENV or ENV~N"
+		}
+	case errors.Is(err, repo.ErrNoRepository):
+		return "run 'egide init' in your project folder"
+	case errors.Is(err, repo.ErrSchemaTooNew):
+		return "this repository was written by a newer egide: upgrade egide"
+	case errors.Is(err, repo.ErrReadOnly):
+		return "make .egide/ writable (chmod -R u+w .egide), or use a read-only command (get, list, export, log, diff)"
+	case errors.Is(err, vault.ErrBadSignature), errors.Is(err, repo.ErrCorrupt):
+		return "run 'egide fsck' to list every damaged object; restore .egide/ from a backup if it was tampered with"
+	case errors.As(err, &parse):
+		return "fix the file and try again; nothing was changed"
+	case errors.Is(err, repo.ErrNothingToCommit):
+		return "stage changes first with 'egide set', 'egide unset' or 'egide import'"
+	case errors.Is(err, repo.ErrDirty):
+		return "commit them with 'egide commit -m MSG', or discard them with 'egide reset --hard HEAD'"
+	case errors.As(err, &conflict):
+		return "later commits changed those keys: set them by hand with 'egide set' and commit"
+	}
+	return ""
+}

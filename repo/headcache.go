@@ -1,0 +1,92 @@
+package repo
+
+import (
+	"encoding/binary"
+	"fmt"
+	"sort"
+
+	"github.com/egide/egide/repo/object"
+	"github.com/egide/egide/repo/sqlite"
+)
+
+// The HEAD cache holds, per environment, the whole state at its HEAD commit
+// as one sealed row (sorted key/value pairs), so that export, list and run
+// read one row instead of walking the tree. It is derived data: sealed under
+// the environment key with the environment, epoch and commit id as
+// associated data, rewritten by every command that moves HEAD, ignored when
+// it names another commit than HEAD, and checked against the tree by fsck.
+const headDomain = "egide v1 head cache\x00"
+
+func headAAD(env object.EnvID, epoch uint32, commit object.ID) []byte {
+	b := append([]byte(headDomain), env[:]...)
+	b = binary.BigEndian.AppendUint32(b, epoch)
+	return append(b, commit[:]...)
+}
+
+// cachedHead returns env's state at commit from the cache, or ok false.
+func (r *Repository) cachedHead(tx *sqlite.Tx, env sqlite.Env, commit object.ID) ([]Entry, bool, error) {
+	h, ok, err := tx.HeadCache(env.ID)
+	if err != nil || !ok || h.Commit != commit {
+		return nil, false, err
+	}
+	k, err := r.key(tx, env, h.Epoch)
+	if err != nil {
+		return nil, false, err
+	}
+	body, err := k.Open(nil, headAAD(env.ID, h.Epoch, commit), h.Data)
+	if err != nil {
+		return nil, false, fmt.Errorf("head cache of env %q: %w", env.Name, ErrCorrupt)
+	}
+	n, p := object.Uvarint(body)
+	if p <= 0 || n > uint64(len(body)) {
+		return nil, false, fmt.Errorf("head cache of env %q: %w", env.Name, ErrCorrupt)
+	}
+	body = body[p:]
+	out := make([]Entry, 0, n)
+	for i := uint64(0); i < n; i++ {
+		name, rest, ok1 := readBytes(body)
+		value, rest, ok2 := readBytes(rest)
+		if !ok1 || !ok2 {
+			return nil, false, fmt.Errorf("head cache of env %q: %w", env.Name, ErrCorrupt)
+		}
+		out = append(out, Entry{Key: string(name), Value: string(value)})
+		body = rest
+	}
+	if len(body) != 0 {
+		return nil, false, fmt.Errorf("head cache of env %q: %w", env.Name, ErrCorrupt)
+	}
+	return out, true, nil
+}
+
+// putHead caches state as env's state at commit.
+func (r *Repository) putHead(tx *sqlite.Tx, env sqlite.Env, commit object.ID, state map[string]string) error {
+	k, err := r.key(tx, env, env.Epoch)
+	if err != nil {
+		return err
+	}
+	names := make([]string, 0, len(state))
+	size := 8
+	for n, v := range state {
+		names = append(names, n)
+		size += len(n) + len(v) + 6
+	}
+	sort.Strings(names)
+	body := make([]byte, 0, size)
+	body = binary.AppendUvarint(body, uint64(len(names)))
+	for _, n := range names {
+		body = appendBytes(body, n)
+		body = appendBytes(body, state[n])
+	}
+	data := k.Seal(nil, headAAD(env.ID, env.Epoch, commit), body)
+	clear(body)
+	return tx.PutHeadCache(env.ID, sqlite.HeadCache{Commit: commit, Epoch: env.Epoch, Data: data})
+}
+
+// refreshHead rebuilds env's cache for commit from the commit's tree.
+func (r *Repository) refreshHead(tx *sqlite.Tx, env sqlite.Env, c *Commit) error {
+	state, err := r.treeState(tx, c.Tree)
+	if err != nil {
+		return err
+	}
+	return r.putHead(tx, env, c.ID, state)
+}
