@@ -72,6 +72,8 @@ func hintFor(err error, code int) string {
 		default:
 			return "see 'egide log' for commit ids; REF is a commit id prefix, HEAD, HEAD~N, ENV or ENV~N"
 		}
+	case errors.Is(err, repo.ErrNotMember):
+		return "ask a member to run 'egide env grant ENV <your recipient>' (see 'egide identity')"
 	case errors.Is(err, repo.ErrNoRepository):
 		return "run 'egide init' in your project folder"
 	case errors.Is(err, repo.ErrSchemaTooNew):

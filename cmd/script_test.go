@@ -7,10 +7,14 @@ import (
 
 	"github.com/egide/egide/cmd"
 	"github.com/egide/egide/vault"
+	"github.com/egide/egide/vault/keyring"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
 func TestMain(m *testing.M) {
+	// Passphrase-encrypted identity files use scrypt; its default cost
+	// (about 1 s and 256 MiB) is pointless in tests. Never an env var.
+	keyring.SetTestScryptWorkFactor(10)
 	testscript.Main(m, map[string]func(){
 		"egide": func() { os.Exit(cmd.Execute()) },
 	})

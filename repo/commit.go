@@ -157,7 +157,7 @@ func (r *Repository) trustedCommit(tx *sqlite.Tx, id object.ID) (*Commit, error)
 // commitChanges applies changes to env's HEAD and records a commit. It
 // fails with ErrNothingToCommit when nothing would change, unless allowEmpty.
 func (r *Repository) commitChanges(tx *sqlite.Tx, env sqlite.Env, changes []change, message string, allowEmpty bool) (*Commit, error) {
-	id, err := r.identity()
+	id, err := r.ensureMember(tx)
 	if err != nil {
 		return nil, err
 	}

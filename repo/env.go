@@ -1,7 +1,9 @@
 package repo
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/egide/egide/repo/object"
@@ -55,7 +57,7 @@ func (r *Repository) createEnv(tx *sqlite.Tx, name string) (sqlite.Env, error) {
 }
 
 func (r *Repository) putEnvelope(tx *sqlite.Tx, env sqlite.Env, epoch uint32, k *vault.Key, recipient string) error {
-	id, err := r.identity()
+	id, err := r.ensureMember(tx)
 	if err != nil {
 		return err
 	}
@@ -421,4 +423,39 @@ func (r *Repository) Grant(ctx context.Context, name, recipient string) error {
 		}
 		return nil
 	})
+}
+
+// ErrNotMember means the identity may read nothing here, so it may not sign
+// envelopes or commits either.
+var ErrNotMember = errors.New("identity is not a member of this repository")
+
+// ensureMember returns the identity after making sure it is a member: one
+// whose signing key readers trust for envelopes and commits. An identity
+// that a member granted an environment to (it holds an envelope signed by a
+// member, which it can open) is enrolled with its signing key on its first
+// write; any other identity is refused with ErrNotMember.
+func (r *Repository) ensureMember(tx *sqlite.Tx) (*vault.Identity, error) {
+	id, err := r.identity()
+	if err != nil {
+		return nil, err
+	}
+	members, err := tx.Members()
+	if err != nil {
+		return nil, err
+	}
+	if k, ok := members[id.Recipient()]; ok && bytes.Equal(k, id.SigningKey()) {
+		return id, nil
+	}
+	envs, err := tx.Envs()
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range envs {
+		for ep := e.Epoch; ep >= 1; ep-- {
+			if _, err := r.key(tx, e, ep); err == nil {
+				return id, tx.PutMember(id.Recipient(), id.SigningKey())
+			}
+		}
+	}
+	return nil, fmt.Errorf("%w: %s holds no environment key granted by a member", ErrNotMember, id.Recipient())
 }

@@ -420,6 +420,31 @@ func TestEpochsAndRecipients(t *testing.T) {
 	if v, err := r3.Get(f.ctx, "dev", "A", "HEAD~1"); err != nil || v != "1" {
 		t.Fatalf("granted read of epoch 1: %q, %v", v, err)
 	}
+	// The granted identity writes: it is enrolled as a member, so what it
+	// signs (a commit, a rotation's envelopes) stays readable by everyone.
+	if err := r3.Set(f.ctx, "dev", []Entry{{Key: "FROM_OTHER", Value: "x"}}); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := r3.Commit(f.ctx, "dev", "by other"); err != nil || c.Member != other.Recipient() {
+		t.Fatalf("commit by granted identity: %+v %v", c, err)
+	}
+	if _, err := r3.RotateKey(f.ctx, "dev"); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := f.r.Get(f.ctx, "dev", "FROM_OTHER", "HEAD"); err != nil || v != "x" {
+		t.Fatalf("owner reads after rotation by granted member: %q %v", v, err)
+	}
+	log, _ := f.r.Log(f.ctx, "dev", LogOptions{Max: 1})
+	if len(log) != 1 || !log[0].Verified || log[0].Member != other.Recipient() {
+		t.Fatalf("owner sees the granted member's commit as %+v", log)
+	}
+	// An identity nobody granted anything may not sign.
+	stranger, _, _ := vault.GenerateIdentity()
+	rs, _ := Open(f.ctx, f.dir, f.opts(stranger))
+	defer rs.Close()
+	if err := rs.CreateEnv(f.ctx, "mine", ""); !errors.Is(err, ErrNotMember) {
+		t.Fatalf("stranger creates an env: %v", err)
+	}
 	// Rotating with the other member removed locks them out of new epochs.
 	if _, err := f.r.RotateKey(f.ctx, "dev", other.Recipient()); err != nil {
 		t.Fatal(err)
