@@ -66,3 +66,35 @@ func BenchmarkOpenEntries(b *testing.B) {
 		r.Close()
 	}
 }
+
+// BenchmarkCommit10k stages 10,000 changed keys, then times the commit
+// alone (what 'egide commit' does after start-up).
+func BenchmarkCommit10k(b *testing.B) {
+	dir, id := benchRepo(b, 10000)
+	ctx := context.Background()
+	o := Options{Identity: func() (*vault.Identity, error) { return id, nil }}
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		r, err := Open(ctx, dir, o)
+		if err != nil {
+			b.Fatal(err)
+		}
+		es := make([]Entry, 10000)
+		for j := range es {
+			es[j] = Entry{Key: fmt.Sprintf("SERVICE_%d_API_KEY", j), Value: fmt.Sprintf("round-%d-%032d", i, j)}
+		}
+		if err := r.Set(ctx, "dev", es); err != nil {
+			b.Fatal(err)
+		}
+		r.Close()
+		b.StartTimer()
+		r, err = Open(ctx, dir, o)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := r.Commit(ctx, "dev", "all"); err != nil {
+			b.Fatal(err)
+		}
+		r.Close()
+	}
+}

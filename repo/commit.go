@@ -33,6 +33,9 @@ type Commit struct {
 	Verified bool
 	// Member is the age recipient of the member whose key signed, if known.
 	Member string
+
+	envID   object.EnvID
+	checked bool // Verified is set
 }
 
 // unsigned encodes everything but the signature.
@@ -94,8 +97,40 @@ func decodeCommit(b []byte) (*Commit, error) {
 	return c, nil
 }
 
-// readCommit reads, decodes and verifies a commit of any environment.
+// readCommit reads, decodes and verifies a commit of any environment. The
+// result (signature status included) is cached for the Repository's life:
+// callers must not modify it.
 func (r *Repository) readCommit(tx *sqlite.Tx, id object.ID) (*Commit, error) {
+	c, err := r.decodeCommitObject(tx, id)
+	if err != nil {
+		return nil, err
+	}
+	env, ok, err := r.envByID(tx, c.envID)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, &CorruptObjectError{ID: id.String(), Why: "belongs to an unknown environment"}
+	}
+	c.Env = env.Name
+	if !c.checked {
+		c.Verified = vault.Verify(c.Signer, signedBytes(c.envID, c.unsigned()), c.Signature)
+		c.checked = true
+	}
+	members, err := r.loadMembers(tx)
+	if err != nil {
+		return nil, err
+	}
+	c.Member, _ = memberBySigningKey(members, c.Signer)
+	return c, nil
+}
+
+// decodeCommitObject reads and decodes a commit, checking its id and seal
+// but not yet its signature (walks that only need a parent's tree use it).
+func (r *Repository) decodeCommitObject(tx *sqlite.Tx, id object.ID) (*Commit, error) {
+	if c, ok := r.commits[id]; ok {
+		return c, nil
+	}
 	data, ok, err := tx.Object(id)
 	if err != nil {
 		return nil, err
@@ -107,7 +142,7 @@ func (r *Repository) readCommit(tx *sqlite.Tx, id object.ID) (*Commit, error) {
 	if err != nil {
 		return nil, &CorruptObjectError{ID: id.String(), Why: err.Error()}
 	}
-	env, ok, err := tx.EnvByID(h.Env)
+	env, ok, err := r.envByID(tx, h.Env)
 	if err != nil {
 		return nil, err
 	}
@@ -133,11 +168,8 @@ func (r *Repository) readCommit(tx *sqlite.Tx, id object.ID) (*Commit, error) {
 			return nil, &CorruptObjectError{ID: id.String(), Why: "header references do not match the commit"}
 		}
 	}
-	c.ID, c.Env, c.Epoch = id, env.Name, h.Epoch
-	c.Verified = vault.Verify(c.Signer, signedBytes(env.ID, c.unsigned()), c.Signature)
-	if members, err := tx.Members(); err == nil {
-		c.Member, _ = memberBySigningKey(members, c.Signer)
-	}
+	c.ID, c.Env, c.Epoch, c.envID = id, env.Name, h.Epoch, h.Env
+	r.commits[id] = c
 	return c, nil
 }
 
@@ -190,7 +222,8 @@ func (r *Repository) commitChanges(tx *sqlite.Tx, env sqlite.Env, changes []chan
 		author = r.opts.Author()
 	}
 	c := &Commit{Env: env.Name, Epoch: env.Epoch, Tree: newRoot, Parents: parents, Author: author,
-		Signer: id.SigningKey(), Time: r.opts.Now(), Message: message, Verified: true, Member: id.Recipient()}
+		Signer: id.SigningKey(), Time: r.opts.Now(), Message: message, Verified: true, Member: id.Recipient(),
+		envID: env.ID, checked: true}
 	unsigned := c.unsigned()
 	c.Signature = id.Sign(signedBytes(env.ID, unsigned))
 	h := object.Header{Type: object.TypeCommit, Env: env.ID, Epoch: env.Epoch, Refs: append([]object.ID{newRoot}, parents...)}
@@ -258,6 +291,13 @@ func (r *Repository) applyToTree(tx *sqlite.Tx, env sqlite.Env, root object.ID, 
 		root = object.Zero
 	}
 	ch := t.prepare(changes)
+	if len(ch) > 64 && !root.IsZero() {
+		// A large change visits most nodes: read the tree a level per
+		// query instead of a node per query.
+		if _, err := t.all(root); err != nil {
+			return root, err
+		}
+	}
 	newRoot, _, err := t.apply(root, 0, ch)
 	if err != nil {
 		return root, err
@@ -345,7 +385,7 @@ func (r *Repository) ancestor(tx *sqlite.Tx, id object.ID, n int) (object.ID, er
 func (r *Repository) Commit(ctx context.Context, envName, message string) (*Commit, error) {
 	var c *Commit
 	noop := false
-	err := r.store.Update(ctx, func(tx *sqlite.Tx) error {
+	err := r.update(ctx, func(tx *sqlite.Tx) error {
 		env, err := r.env(tx, envName)
 		if err != nil {
 			return err

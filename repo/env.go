@@ -98,7 +98,7 @@ func (r *Repository) env(tx *sqlite.Tx, name string) (sqlite.Env, error) {
 // *NotFoundError when that environment does not exist. Every method that
 // takes an environment name also accepts "" with the same meaning.
 func (r *Repository) ResolveEnv(ctx context.Context, name string) (string, error) {
-	err := r.store.View(ctx, func(tx *sqlite.Tx) error {
+	err := r.view(ctx, func(tx *sqlite.Tx) error {
 		e, err := r.env(tx, name)
 		name = e.Name
 		return err
@@ -114,7 +114,7 @@ func (r *Repository) resolveEnv(tx *sqlite.Tx, name string) (string, error) {
 // Envs lists the environments.
 func (r *Repository) Envs(ctx context.Context) ([]EnvInfo, error) {
 	var out []EnvInfo
-	err := r.store.View(ctx, func(tx *sqlite.Tx) error {
+	err := r.view(ctx, func(tx *sqlite.Tx) error {
 		envs, err := tx.Envs()
 		if err != nil {
 			return err
@@ -154,7 +154,7 @@ func (r *Repository) Envs(ctx context.Context) ([]EnvInfo, error) {
 // CreateEnv creates an environment. With from set, its first commit copies
 // from's committed state (re-encrypted under the new environment's key).
 func (r *Repository) CreateEnv(ctx context.Context, name, from string) error {
-	return r.store.Update(ctx, func(tx *sqlite.Tx) error {
+	return r.update(ctx, func(tx *sqlite.Tx) error {
 		var state map[string]string
 		var src sqlite.Env
 		if from != "" {
@@ -218,7 +218,7 @@ func (r *Repository) copyRecipients(tx *sqlite.Tx, src, dst sqlite.Env) error {
 
 // DeleteEnv deletes an environment, its history and its keys.
 func (r *Repository) DeleteEnv(ctx context.Context, name string) error {
-	return r.store.Update(ctx, func(tx *sqlite.Tx) error {
+	return r.update(ctx, func(tx *sqlite.Tx) error {
 		env, err := r.env(tx, name)
 		if err != nil {
 			return err
@@ -301,7 +301,7 @@ func deleteReachable(tx *sqlite.Tx, id object.ID, env object.EnvID) error {
 // RenameEnv renames an environment; its history is untouched because
 // objects name the environment by its id.
 func (r *Repository) RenameEnv(ctx context.Context, old, name string) error {
-	return r.store.Update(ctx, func(tx *sqlite.Tx) error {
+	return r.update(ctx, func(tx *sqlite.Tx) error {
 		env, err := r.env(tx, old)
 		if err != nil {
 			return err
@@ -336,7 +336,7 @@ func (r *Repository) RenameEnv(ctx context.Context, old, name string) error {
 
 // UseEnv makes name the current environment.
 func (r *Repository) UseEnv(ctx context.Context, name string) error {
-	return r.store.Update(ctx, func(tx *sqlite.Tx) error {
+	return r.update(ctx, func(tx *sqlite.Tx) error {
 		if _, err := r.env(tx, name); err != nil {
 			return err
 		}
@@ -349,7 +349,7 @@ func (r *Repository) UseEnv(ctx context.Context, name string) error {
 // New objects use the new epoch; old ones stay readable.
 func (r *Repository) RotateKey(ctx context.Context, name string, remove ...string) (uint32, error) {
 	var epoch uint32
-	err := r.store.Update(ctx, func(tx *sqlite.Tx) error {
+	err := r.update(ctx, func(tx *sqlite.Tx) error {
 		env, err := r.env(tx, name)
 		if err != nil {
 			return err
@@ -407,7 +407,7 @@ func (r *Repository) Grant(ctx context.Context, name, recipient string) error {
 	if err := vault.ValidateRecipient(recipient); err != nil {
 		return fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
-	return r.store.Update(ctx, func(tx *sqlite.Tx) error {
+	return r.update(ctx, func(tx *sqlite.Tx) error {
 		env, err := r.env(tx, name)
 		if err != nil {
 			return err
@@ -439,7 +439,7 @@ func (r *Repository) ensureMember(tx *sqlite.Tx) (*vault.Identity, error) {
 	if err != nil {
 		return nil, err
 	}
-	members, err := tx.Members()
+	members, err := r.loadMembers(tx)
 	if err != nil {
 		return nil, err
 	}
@@ -453,6 +453,7 @@ func (r *Repository) ensureMember(tx *sqlite.Tx) (*vault.Identity, error) {
 	for _, e := range envs {
 		for ep := e.Epoch; ep >= 1; ep-- {
 			if _, err := r.key(tx, e, ep); err == nil {
+				r.members = nil // re-read within this transaction
 				return id, tx.PutMember(id.Recipient(), id.SigningKey())
 			}
 		}

@@ -40,7 +40,7 @@ func (r *Repository) Fsck(ctx context.Context) (*FsckReport, error) {
 	if _, err := r.identity(); err != nil {
 		return nil, err
 	}
-	err := r.store.View(ctx, func(tx *sqlite.Tx) error {
+	err := r.view(ctx, func(tx *sqlite.Tx) error {
 		envs, err := tx.Envs()
 		if err != nil {
 			return err

@@ -32,7 +32,7 @@ func (r *Repository) Log(ctx context.Context, envName string, o LogOptions) ([]L
 		}
 	}
 	var out []LogEntry
-	err := r.store.View(ctx, func(tx *sqlite.Tx) error {
+	err := r.view(ctx, func(tx *sqlite.Tx) error {
 		env, err := r.env(tx, envName)
 		if err != nil {
 			return err
@@ -118,7 +118,7 @@ func (r *Repository) parentTree(tx *sqlite.Tx, c *Commit) (object.ID, error) {
 	if len(c.Parents) == 0 {
 		return object.Zero, nil
 	}
-	p, err := r.readCommit(tx, c.Parents[0])
+	p, err := r.decodeCommitObject(tx, c.Parents[0])
 	if err != nil {
 		return object.Zero, err
 	}
@@ -220,27 +220,52 @@ func stateOf(t *tree, root object.ID) (map[string]string, error) {
 }
 
 func (t *tree) diffNodes(a, b object.ID, out *[]Change) error {
-	if a == b {
-		return nil
-	}
-	if !a.IsZero() && !b.IsZero() {
-		na, err := t.load(a)
-		if err != nil {
-			return err
-		}
-		nb, err := t.load(b)
-		if err != nil {
-			return err
-		}
-		if !na.leaf && !nb.leaf {
-			for i := range na.children {
-				if err := t.diffNodes(na.children[i], nb.children[i], out); err != nil {
-					return err
+	// Walk both trees a level at a time, loading each level's differing
+	// nodes in one query, and descend only where subtrees differ.
+	pairs := [][2]object.ID{{a, b}}
+	for len(pairs) > 0 {
+		var ids []object.ID
+		for _, p := range pairs {
+			for _, id := range p {
+				if !id.IsZero() {
+					ids = append(ids, id)
 				}
 			}
-			return nil
 		}
+		if _, err := t.loadMany(ids); err != nil {
+			return err
+		}
+		var next [][2]object.ID
+		for _, p := range pairs {
+			if !p[0].IsZero() && !p[1].IsZero() {
+				na, err := t.load(p[0])
+				if err != nil {
+					return err
+				}
+				nb, err := t.load(p[1])
+				if err != nil {
+					return err
+				}
+				if !na.leaf && !nb.leaf {
+					for i := range na.children {
+						if na.children[i] != nb.children[i] {
+							next = append(next, [2]object.ID{na.children[i], nb.children[i]})
+						}
+					}
+					continue
+				}
+			}
+			if err := t.diffEntries(p[0], p[1], out); err != nil {
+				return err
+			}
+		}
+		pairs = next
 	}
+	return nil
+}
+
+// diffEntries compares two subtrees key by key.
+func (t *tree) diffEntries(a, b object.ID, out *[]Change) error {
 	ea, err := t.all(a)
 	if err != nil {
 		return err
@@ -289,7 +314,7 @@ func (t *tree) diffNodes(a, b object.ID, out *[]Change) error {
 // Show returns the commit a REF names, with its changes.
 func (r *Repository) Show(ctx context.Context, envName, ref string) (*LogEntry, error) {
 	var e *LogEntry
-	err := r.store.View(ctx, func(tx *sqlite.Tx) error {
+	err := r.view(ctx, func(tx *sqlite.Tx) error {
 		env, err := r.env(tx, envName)
 		if err != nil {
 			return err
@@ -324,7 +349,7 @@ func (r *Repository) Diff(ctx context.Context, envName string, refs ...string) (
 		return nil, fmt.Errorf("%w: diff takes at most two refs", ErrInvalid)
 	}
 	var out []Change
-	err := r.store.View(ctx, func(tx *sqlite.Tx) error {
+	err := r.view(ctx, func(tx *sqlite.Tx) error {
 		env, err := r.env(tx, envName)
 		if err != nil {
 			return err
@@ -364,7 +389,7 @@ func (r *Repository) Diff(ctx context.Context, envName string, refs ...string) (
 // a *ConflictError; uncommitted changes must be committed or reset first.
 func (r *Repository) Revert(ctx context.Context, envName, ref string) (*Commit, error) {
 	var out *Commit
-	err := r.store.Update(ctx, func(tx *sqlite.Tx) error {
+	err := r.update(ctx, func(tx *sqlite.Tx) error {
 		env, err := r.env(tx, envName)
 		if err != nil {
 			return err
@@ -452,7 +477,7 @@ func (r *Repository) requireClean(tx *sqlite.Tx, env sqlite.Env) error {
 // unless hard, which discards them.
 func (r *Repository) Reset(ctx context.Context, envName, ref string, hard bool) (*Commit, error) {
 	var out *Commit
-	err := r.store.Update(ctx, func(tx *sqlite.Tx) error {
+	err := r.update(ctx, func(tx *sqlite.Tx) error {
 		env, err := r.env(tx, envName)
 		if err != nil {
 			return err

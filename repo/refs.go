@@ -16,7 +16,7 @@ import (
 // each optionally followed by ~N (N first-parent generations back) or ^.
 // An environment's name wins over a commit-id prefix that spells the same.
 func (r *Repository) Resolve(ctx context.Context, envName, ref string) (id object.ID, err error) {
-	err = r.store.View(ctx, func(tx *sqlite.Tx) error {
+	err = r.view(ctx, func(tx *sqlite.Tx) error {
 		env, err := r.env(tx, envName)
 		if err != nil {
 			return err

@@ -45,6 +45,46 @@ type Repository struct {
 	id    *vault.Identity
 	idErr error
 	keys  map[keyID]*vault.Key
+
+	// Objects are immutable, so what was decoded once stays valid for the
+	// life of the Repository.
+	commits map[object.ID]*Commit
+	nodes   map[object.ID]*node
+	// Rows that other processes may change are cached for one transaction.
+	members map[string][]byte // nil until loaded
+	envs    map[object.EnvID]sqlite.Env
+}
+
+// view and update run fn in a store transaction, with fresh per-transaction
+// caches.
+func (r *Repository) view(ctx context.Context, fn func(*sqlite.Tx) error) error {
+	return r.store.View(ctx, func(tx *sqlite.Tx) error {
+		r.members, r.envs = nil, nil
+		return fn(tx)
+	})
+}
+
+func (r *Repository) update(ctx context.Context, fn func(*sqlite.Tx) error) error {
+	return r.store.Update(ctx, func(tx *sqlite.Tx) error {
+		r.members, r.envs = nil, nil
+		return fn(tx)
+	})
+}
+
+// envByID returns an environment by id, cached for the transaction.
+func (r *Repository) envByID(tx *sqlite.Tx, id object.EnvID) (sqlite.Env, bool, error) {
+	if e, ok := r.envs[id]; ok {
+		return e, true, nil
+	}
+	e, ok, err := tx.EnvByID(id)
+	if err != nil || !ok {
+		return e, ok, err
+	}
+	if r.envs == nil {
+		r.envs = map[object.EnvID]sqlite.Env{}
+	}
+	r.envs[id] = e
+	return e, true, nil
 }
 
 type keyID struct {
@@ -94,7 +134,8 @@ func newRepository(root string, st *sqlite.Store, o Options) *Repository {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Repository{root: root, store: st, opts: o, keys: map[keyID]*vault.Key{}}
+	return &Repository{root: root, store: st, opts: o, keys: map[keyID]*vault.Key{},
+		commits: map[object.ID]*Commit{}, nodes: map[object.ID]*node{}}
 }
 
 // InitOptions configure Init.
@@ -132,7 +173,7 @@ func Init(ctx context.Context, root string, io InitOptions, o Options) (*Reposit
 		r.Close()
 		return nil, err
 	}
-	err = st.Update(ctx, func(tx *sqlite.Tx) error {
+	err = r.update(ctx, func(tx *sqlite.Tx) error {
 		if err := tx.SetMeta(metaProject, io.Project); err != nil {
 			return err
 		}
@@ -166,7 +207,7 @@ func (r *Repository) identity() (*vault.Identity, error) {
 
 // Project returns the project's name.
 func (r *Repository) Project(ctx context.Context) (name string, err error) {
-	err = r.store.View(ctx, func(tx *sqlite.Tx) error {
+	err = r.view(ctx, func(tx *sqlite.Tx) error {
 		name, _, err = tx.Meta(metaProject)
 		return err
 	})
@@ -190,7 +231,7 @@ func (r *Repository) key(tx *sqlite.Tx, env sqlite.Env, epoch uint32) (*vault.Ke
 	if !ok {
 		return nil, &NotRecipientError{Env: env.Name, Recipient: id.Recipient()}
 	}
-	members, err := tx.Members()
+	members, err := r.loadMembers(tx)
 	if err != nil {
 		return nil, err
 	}
@@ -207,6 +248,18 @@ func (r *Repository) key(tx *sqlite.Tx, env sqlite.Env, epoch uint32) (*vault.Ke
 	}
 	r.keys[kid] = k
 	return k, nil
+}
+
+// loadMembers returns the members table, read once per Repository.
+func (r *Repository) loadMembers(tx *sqlite.Tx) (map[string][]byte, error) {
+	if r.members == nil {
+		m, err := tx.Members()
+		if err != nil {
+			return nil, err
+		}
+		r.members = m
+	}
+	return r.members, nil
 }
 
 func memberBySigningKey(members map[string][]byte, key []byte) (string, bool) {

@@ -71,17 +71,25 @@ type tree struct {
 	env   sqlite.Env
 	epoch uint32
 	key   *vault.Key
-	nodes map[object.ID]*node // decoded nodes, read-only once cached
 }
 
 // openTree prepares to read the tree rooted at root (its epoch is read from
 // the root's header). A zero root is the empty tree.
 func (r *Repository) openTree(tx *sqlite.Tx, env sqlite.Env, root object.ID) (*tree, error) {
 	epoch := env.Epoch
-	if !root.IsZero() {
-		h, _, err := r.readObject(tx, env, root, object.TypeTree)
+	if n, ok := r.nodes[root]; ok {
+		epoch = n.epoch
+	} else if !root.IsZero() {
+		data, ok, err := tx.Object(root)
 		if err != nil {
 			return nil, err
+		}
+		if !ok {
+			return nil, &CorruptObjectError{ID: root.String(), Why: "missing from the repository"}
+		}
+		h, _, err := object.Decode(data)
+		if err != nil {
+			return nil, &CorruptObjectError{ID: root.String(), Why: err.Error()}
 		}
 		epoch = h.Epoch
 	}
@@ -93,8 +101,8 @@ func (r *Repository) openTree(tx *sqlite.Tx, env sqlite.Env, root object.ID) (*t
 }
 
 func (t *tree) load(id object.ID) (*node, error) {
-	if n, ok := t.nodes[id]; ok {
-		return n, nil
+	if n, ok := t.r.nodes[id]; ok {
+		return n, t.sameEpoch(id, n)
 	}
 	data, ok, err := t.tx.Object(id)
 	if err != nil {
@@ -112,7 +120,10 @@ func (t *tree) loadMany(ids []object.ID) ([]*node, error) {
 	out := make([]*node, len(ids))
 	var missing []object.ID
 	for i, id := range ids {
-		if n, ok := t.nodes[id]; ok {
+		if n, ok := t.r.nodes[id]; ok {
+			if err := t.sameEpoch(id, n); err != nil {
+				return nil, err
+			}
 			out[i] = n
 		} else {
 			missing = append(missing, id)
@@ -154,11 +165,16 @@ func (t *tree) decode(id object.ID, data []byte) (*node, error) {
 	if err != nil {
 		return nil, &CorruptObjectError{ID: id.String(), Why: err.Error()}
 	}
-	if t.nodes == nil {
-		t.nodes = map[object.ID]*node{}
-	}
-	t.nodes[id] = n
+	t.r.nodes[id] = n
 	return n, nil
+}
+
+// sameEpoch refuses a cached node of another layout than this tree's.
+func (t *tree) sameEpoch(id object.ID, n *node) error {
+	if n.epoch != t.epoch {
+		return &CorruptObjectError{ID: id.String(), Why: "tree node of another key epoch than its root"}
+	}
+	return nil
 }
 
 func (t *tree) decodeNode(h object.Header, b []byte) (*node, error) {

@@ -132,7 +132,7 @@ func (r *Repository) Stage(ctx context.Context, envName string, sets []Entry, un
 			return err
 		}
 	}
-	return r.store.Update(ctx, func(tx *sqlite.Tx) error {
+	return r.update(ctx, func(tx *sqlite.Tx) error {
 		env, err := r.env(tx, envName)
 		if err != nil {
 			return err
@@ -209,7 +209,7 @@ func (r *Repository) envOfObject(tx *sqlite.Tx, id object.ID) (sqlite.Env, error
 	if err != nil {
 		return sqlite.Env{}, &CorruptObjectError{ID: id.String(), Why: err.Error()}
 	}
-	env, ok, err := tx.EnvByID(h.Env)
+	env, ok, err := r.envByID(tx, h.Env)
 	if err != nil {
 		return env, err
 	}
@@ -242,7 +242,7 @@ func (r *Repository) workingState(tx *sqlite.Tx, env sqlite.Env) (map[string]str
 // Status returns how env's working state differs from HEAD.
 func (r *Repository) Status(ctx context.Context, envName string) ([]Change, error) {
 	var out []Change
-	err := r.store.View(ctx, func(tx *sqlite.Tx) error {
+	err := r.view(ctx, func(tx *sqlite.Tx) error {
 		env, err := r.env(tx, envName)
 		if err != nil {
 			return err
@@ -313,7 +313,7 @@ func (r *Repository) Get(ctx context.Context, envName, key, at string) (string, 
 		return "", err
 	}
 	var value string
-	err := r.store.View(ctx, func(tx *sqlite.Tx) error {
+	err := r.view(ctx, func(tx *sqlite.Tx) error {
 		env, err := r.env(tx, envName)
 		if err != nil {
 			return err
@@ -384,7 +384,7 @@ func (r *Repository) Get(ctx context.Context, envName, key, at string) (string, 
 // state, or the commit at (a REF) when at is not empty.
 func (r *Repository) Entries(ctx context.Context, envName, at string) ([]Entry, error) {
 	var out []Entry
-	err := r.store.View(ctx, func(tx *sqlite.Tx) error {
+	err := r.view(ctx, func(tx *sqlite.Tx) error {
 		env, err := r.env(tx, envName)
 		if err != nil {
 			return err

@@ -55,6 +55,9 @@ func dsn(path string, o Options) string {
 			q.Add("_pragma", "journal_mode(WAL)")
 		}
 		q.Add("_pragma", "synchronous(NORMAL)")
+		// Truncate the WAL back to 1 MiB after checkpoints, so a long
+		// session does not leave a 4 MiB file behind.
+		q.Add("_pragma", "journal_size_limit(1048576)")
 	}
 	return "file:" + path + "?" + q.Encode()
 }
