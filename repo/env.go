@@ -65,7 +65,12 @@ func (r *Repository) putEnvelope(tx *sqlite.Tx, env sqlite.Env, epoch uint32, k 
 	if err != nil {
 		return err
 	}
-	return tx.PutEnvelope(sqlite.Envelope{Env: env.ID, Epoch: epoch, Recipient: recipient, Wrapped: e.Wrapped, Signer: e.Signer, Signature: e.Signature})
+	var stamp []byte
+	if recipient == id.Recipient() {
+		stamp = id.Stamp(stampEnvelope, e.StampData())
+	}
+	return tx.PutEnvelope(sqlite.Envelope{Env: env.ID, Epoch: epoch, Recipient: recipient, Wrapped: e.Wrapped,
+		Signer: e.Signer, Signature: e.Signature, Stamp: stamp})
 }
 
 // env looks an environment up by name; "" is the current environment (the

@@ -124,7 +124,8 @@ func (r *Repository) Fsck(ctx context.Context) (*FsckReport, error) {
 					problem(id.String(), "%v", err)
 					continue
 				}
-				if !c.Verified {
+				// Verify afresh: fsck trusts no earlier stamp.
+				if !vault.Verify(c.Signer, signedBytes(c.envID, c.unsigned()), c.Signature) {
 					problem(id.String(), "commit signature does not verify")
 					continue
 				}

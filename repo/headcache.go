@@ -37,25 +37,50 @@ func (r *Repository) cachedHead(tx *sqlite.Tx, env sqlite.Env, commit object.ID)
 	if err != nil {
 		return nil, false, fmt.Errorf("head cache of env %q: %w", env.Name, ErrCorrupt)
 	}
-	n, p := object.Uvarint(body)
-	if p <= 0 || n > uint64(len(body)) {
-		return nil, false, fmt.Errorf("head cache of env %q: %w", env.Name, ErrCorrupt)
+	// One string for the whole body; entries are substrings of it.
+	sb := string(body)
+	clear(body)
+	corrupt := fmt.Errorf("head cache of env %q: %w", env.Name, ErrCorrupt)
+	n, p := object.Uvarint(body2(sb))
+	if p <= 0 || n > uint64(len(sb)) {
+		return nil, false, corrupt
 	}
-	body = body[p:]
 	out := make([]Entry, 0, n)
 	for i := uint64(0); i < n; i++ {
-		name, rest, ok1 := readBytes(body)
-		value, rest, ok2 := readBytes(rest)
-		if !ok1 || !ok2 {
-			return nil, false, fmt.Errorf("head cache of env %q: %w", env.Name, ErrCorrupt)
+		var name, value string
+		var ok bool
+		if name, p, ok = substr(sb, p); !ok {
+			return nil, false, corrupt
 		}
-		out = append(out, Entry{Key: string(name), Value: string(value)})
-		body = rest
+		if value, p, ok = substr(sb, p); !ok {
+			return nil, false, corrupt
+		}
+		out = append(out, Entry{Key: name, Value: value})
 	}
-	if len(body) != 0 {
-		return nil, false, fmt.Errorf("head cache of env %q: %w", env.Name, ErrCorrupt)
+	if p != len(sb) {
+		return nil, false, corrupt
 	}
 	return out, true, nil
+}
+
+// body2 views a string's first bytes for varint decoding without copying
+// more than a varint's length.
+func body2(s string) []byte {
+	if len(s) > binary.MaxVarintLen64 {
+		s = s[:binary.MaxVarintLen64]
+	}
+	return []byte(s)
+}
+
+// substr reads a length-prefixed string at s[p:], returning it and the
+// offset after it.
+func substr(s string, p int) (string, int, bool) {
+	l, k := object.Uvarint(body2(s[p:]))
+	if k <= 0 || uint64(len(s)-p-k) < l {
+		return "", p, false
+	}
+	start := p + k
+	return s[start : start+int(l)], start + int(l), true
 }
 
 // putHead caches state as env's state at commit.
@@ -79,7 +104,13 @@ func (r *Repository) putHead(tx *sqlite.Tx, env sqlite.Env, commit object.ID, st
 	}
 	data := k.Seal(nil, headAAD(env.ID, env.Epoch, commit), body)
 	clear(body)
-	return tx.PutHeadCache(env.ID, sqlite.HeadCache{Commit: commit, Epoch: env.Epoch, Data: data})
+	id, err := r.identity()
+	if err != nil {
+		return err
+	}
+	// The caller made or verified commit: stamp it, so this identity's
+	// reads of HEAD skip the Ed25519 verification.
+	return tx.PutHeadCache(env.ID, sqlite.HeadCache{Commit: commit, Epoch: env.Epoch, Data: data, Stamp: id.Stamp(stampCommit, commit[:])})
 }
 
 // refreshHead rebuilds env's cache for commit from the commit's tree.

@@ -20,6 +20,12 @@ const DirName = ".egide"
 // DBName is the database file inside DirName.
 const DBName = "egide.db"
 
+// Domains of local verification stamps (vault.Identity.Stamp).
+const (
+	stampEnvelope = "envelope"
+	stampCommit   = "commit"
+)
+
 // Meta keys.
 const (
 	metaProject    = "project"
@@ -231,15 +237,23 @@ func (r *Repository) key(tx *sqlite.Tx, env sqlite.Env, epoch uint32) (*vault.Ke
 	if !ok {
 		return nil, &NotRecipientError{Env: env.Name, Recipient: id.Recipient()}
 	}
-	members, err := r.loadMembers(tx)
-	if err != nil {
-		return nil, err
-	}
-	if _, known := memberBySigningKey(members, e.Signer); !known {
-		return nil, fmt.Errorf("env %q epoch %d: key envelope signed by an unknown key %s: %w", env.Name, epoch, vault.Fingerprint(e.Signer), vault.ErrBadSignature)
-	}
 	ve := vault.Envelope{Env: env.ID[:], Epoch: epoch, Recipient: e.Recipient, Wrapped: e.Wrapped, Signer: e.Signer, Signature: e.Signature}
-	k, err := ve.Open(id)
+	var k *vault.Key
+	if id.CheckStamp(stampEnvelope, ve.StampData(), e.Stamp) {
+		// This identity verified the signature before.
+		k, err = ve.Unwrap(id)
+	} else {
+		members, err := r.loadMembers(tx)
+		if err != nil {
+			return nil, err
+		}
+		if _, known := memberBySigningKey(members, e.Signer); !known {
+			return nil, fmt.Errorf("env %q epoch %d: key envelope signed by an unknown key %s: %w", env.Name, epoch, vault.Fingerprint(e.Signer), vault.ErrBadSignature)
+		}
+		if k, err = ve.Open(id); err == nil && tx.Writable() {
+			err = tx.StampEnvelope(env.ID, epoch, e.Recipient, id.Stamp(stampEnvelope, ve.StampData()))
+		}
+	}
 	if err != nil {
 		if errors.Is(err, vault.ErrNotRecipient) {
 			return nil, &NotRecipientError{Env: env.Name, Recipient: id.Recipient()}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"crypto/hkdf"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
@@ -30,6 +31,38 @@ type Identity struct {
 	signOnce sync.Once
 	sign     ed25519.PrivateKey
 	signPub  ed25519.PublicKey
+
+	stampOnce sync.Once
+	stampKey  []byte
+}
+
+// stampInfo domain-separates the key of local verification stamps.
+const stampInfo = "egide v1 local verification stamp"
+
+// Stamp returns a MAC of data under a key only this identity can derive.
+// Egide stores it beside data this identity has verified (an envelope's or
+// a commit's signature), so that later reads can check the 32-byte stamp
+// instead of repeating the Ed25519 verification. Nobody without the
+// identity's secret can forge a stamp, so a stamp proves "I verified this".
+func (id *Identity) Stamp(domain string, data []byte) []byte {
+	id.stampOnce.Do(func() {
+		k, err := hkdf.Key(sha256.New, []byte(id.secret), nil, stampInfo, 32)
+		if err != nil {
+			panic("vault: hkdf: " + err.Error())
+		}
+		id.stampKey = k
+	})
+	m := hmac.New(sha256.New, id.stampKey)
+	m.Write([]byte(domain))
+	m.Write([]byte{0})
+	m.Write(data)
+	return m.Sum(nil)
+}
+
+// CheckStamp reports, in constant time, whether stamp is this identity's
+// stamp of data.
+func (id *Identity) CheckStamp(domain string, data, stamp []byte) bool {
+	return len(stamp) == sha256.Size && hmac.Equal(stamp, id.Stamp(domain, data))
 }
 
 // GenerateIdentity creates a new random identity and returns it with its

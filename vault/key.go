@@ -146,6 +146,29 @@ func (k *Key) Wrap(env []byte, epoch uint32, recipient string, granter *Identity
 	return e, nil
 }
 
+// StampData returns the bytes a reader's verification stamp of this
+// envelope covers: everything the signature covers, the signer and the
+// signature.
+func (e *Envelope) StampData() []byte {
+	b := e.SignedBytes()
+	b = append(b, e.Signer...)
+	return append(b, e.Signature...)
+}
+
+// Unwrap unwraps the key with id WITHOUT checking the signature. Use it only
+// when id's own stamp (see Identity.Stamp) proves it verified this envelope
+// before.
+func (e *Envelope) Unwrap(id *Identity) (*Key, error) {
+	if e.Recipient != id.Recipient() {
+		return nil, ErrNotRecipient
+	}
+	raw, err := id.unwrap(e.Wrapped, KeySize)
+	if err != nil {
+		return nil, err
+	}
+	return keyFromRaw(raw)
+}
+
 // Open verifies the envelope's signature and unwraps the key with id. It
 // returns ErrNotRecipient when the envelope is for someone else, and
 // ErrBadSignature or ErrCorrupt when it was forged or damaged.

@@ -126,3 +126,16 @@ func TestEnvelope(t *testing.T) {
 		t.Fatal("wrapped to an invalid recipient")
 	}
 }
+
+func TestStamp(t *testing.T) {
+	a, _, _ := GenerateIdentity()
+	b, _, _ := GenerateIdentity()
+	st := a.Stamp("envelope", []byte("data"))
+	if !a.CheckStamp("envelope", []byte("data"), st) {
+		t.Fatal("own stamp does not check")
+	}
+	if b.CheckStamp("envelope", []byte("data"), st) || a.CheckStamp("commit", []byte("data"), st) ||
+		a.CheckStamp("envelope", []byte("other"), st) || a.CheckStamp("envelope", []byte("data"), st[:16]) {
+		t.Fatal("a stamp checks for another identity, domain, data or length")
+	}
+}

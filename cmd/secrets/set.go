@@ -82,11 +82,21 @@ func setRun(ctx context.Context, opts *SetOptions) error {
 		if len(bare) > 1 {
 			return cmdutil.FlagErrorf("piped input holds one value: give one KEY without '=' (or KEY=VALUE pairs)")
 		}
-		b, err := io.ReadAll(io.LimitReader(opts.IO.In, repo.MaxValueSize+2))
+		// Read one byte more than the largest value plus a CRLF, so that
+		// oversized input is refused rather than silently cut.
+		b, err := io.ReadAll(io.LimitReader(opts.IO.In, repo.MaxValueSize+3))
 		if err != nil {
 			return fmt.Errorf("read value of %s from stdin: %w", bare[0], err)
 		}
-		v := strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")
+		v := string(b)
+		if strings.HasSuffix(v, "\r\n") {
+			v = v[:len(v)-2]
+		} else {
+			v = strings.TrimSuffix(v, "\n")
+		}
+		if len(b) > repo.MaxValueSize+2 {
+			return repo.ValidateValue(bare[0], string(b))
+		}
 		entries = append(entries, repo.Entry{Key: bare[0], Value: v})
 	default:
 		for _, k := range bare {

@@ -75,6 +75,11 @@ CREATE TABLE heads (
 	data   BLOB NOT NULL
 ) WITHOUT ROWID;
 `,
+	// 3: local verification stamps (see vault.Identity.Stamp).
+	`
+ALTER TABLE envelopes ADD COLUMN stamp BLOB;
+ALTER TABLE heads ADD COLUMN stamp BLOB;
+`,
 }
 
 // SchemaVersion is the schema version this build writes.

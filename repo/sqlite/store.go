@@ -44,9 +44,14 @@ type Options struct {
 	ReadOnly bool
 }
 
-func dsn(path string, o Options) string {
+// dsn builds the SQLite URI for path. The path is escaped: '#', '?' and
+// '%' are legal in file names but delimiters in a URI.
+func dsn(path string, o Options, immutable bool) string {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
+	if immutable {
+		q.Add("immutable", "1")
+	}
 	if o.ReadOnly {
 		q.Add("mode", "ro")
 	} else {
@@ -59,7 +64,8 @@ func dsn(path string, o Options) string {
 		// session does not leave a 4 MiB file behind.
 		q.Add("_pragma", "journal_size_limit(1048576)")
 	}
-	return "file:" + path + "?" + q.Encode()
+	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	return "file:" + esc + "?" + q.Encode()
 }
 
 // Open opens (or with o.Create creates) the database at path and brings its
@@ -70,11 +76,11 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 			return nil, fmt.Errorf("open %s: %w", path, err)
 		}
 	}
-	s, err := open(ctx, path, o)
+	s, err := open(ctx, path, o, false)
 	if err != nil && o.ReadOnly && isReadOnly(err) {
 		// A read-only folder cannot hold WAL's shared-memory file: read the
 		// file as immutable instead (it was checkpointed on last close).
-		s, err = open(ctx, path+"?immutable=1", o)
+		s, err = open(ctx, path, o, true)
 	}
 	if err != nil {
 		if isReadOnly(err) {
@@ -85,13 +91,8 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 	return s, nil
 }
 
-func open(ctx context.Context, path string, o Options) (*Store, error) {
-	p := path
-	extra := ""
-	if i := strings.IndexByte(path, '?'); i >= 0 {
-		p, extra = path[:i], "&"+path[i+1:]
-	}
-	db, err := sql.Open("sqlite", dsn(p, o)+extra)
+func open(ctx context.Context, p string, o Options, immutable bool) (*Store, error) {
+	db, err := sql.Open("sqlite", dsn(p, o, immutable))
 	if err != nil {
 		return nil, err
 	}
@@ -198,7 +199,7 @@ func (s *Store) run(ctx context.Context, begin string, fn func(*Tx) error) (err 
 	if _, err := s.conn.ExecContext(ctx, begin); err != nil {
 		return mapErr(err)
 	}
-	tx := &Tx{s: s, ctx: ctx, conn: s.conn}
+	tx := &Tx{s: s, ctx: ctx, conn: s.conn, write: begin != "BEGIN"}
 	defer func() {
 		if p := recover(); p != nil {
 			s.conn.ExecContext(context.Background(), "ROLLBACK")
@@ -239,9 +240,10 @@ func isReadOnly(err error) bool {
 // Tx is one transaction. Its methods must not be used after the function
 // given to View or Update returns.
 type Tx struct {
-	s    *Store
-	ctx  context.Context
-	conn *sql.Conn
+	s     *Store
+	ctx   context.Context
+	conn  *sql.Conn
+	write bool
 }
 
 func (tx *Tx) stmt(q string) (*sql.Stmt, error) {
@@ -498,14 +500,15 @@ type Envelope struct {
 	Wrapped   []byte
 	Signer    []byte
 	Signature []byte
+	Stamp     []byte // a reader's local verification stamp, or nil
 }
 
 // Envelope returns the envelope of (env, epoch) for recipient; ok is false
 // when there is none.
 func (tx *Tx) Envelope(env object.EnvID, epoch uint32, recipient string) (e Envelope, ok bool, err error) {
 	e.Env, e.Epoch, e.Recipient = env, epoch, recipient
-	ok, err = tx.scanOne("SELECT wrapped, signer, signature FROM envelopes WHERE env = ? AND epoch = ? AND recipient = ?",
-		[]any{env[:], epoch, recipient}, &e.Wrapped, &e.Signer, &e.Signature)
+	ok, err = tx.scanOne("SELECT wrapped, signer, signature, stamp FROM envelopes WHERE env = ? AND epoch = ? AND recipient = ?",
+		[]any{env[:], epoch, recipient}, &e.Wrapped, &e.Signer, &e.Signature, &e.Stamp)
 	return e, ok, err
 }
 
@@ -529,11 +532,21 @@ func (tx *Tx) Envelopes(env object.EnvID) ([]Envelope, error) {
 
 // PutEnvelope stores an envelope, replacing one for the same triple.
 func (tx *Tx) PutEnvelope(e Envelope) error {
-	_, err := tx.exec(`INSERT INTO envelopes (env, epoch, recipient, wrapped, signer, signature) VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (env, epoch, recipient) DO UPDATE SET wrapped = excluded.wrapped, signer = excluded.signer, signature = excluded.signature`,
-		e.Env[:], e.Epoch, e.Recipient, e.Wrapped, e.Signer, e.Signature)
+	_, err := tx.exec(`INSERT INTO envelopes (env, epoch, recipient, wrapped, signer, signature, stamp) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (env, epoch, recipient) DO UPDATE SET wrapped = excluded.wrapped, signer = excluded.signer,
+		signature = excluded.signature, stamp = excluded.stamp`,
+		e.Env[:], e.Epoch, e.Recipient, e.Wrapped, e.Signer, e.Signature, e.Stamp)
 	return err
 }
+
+// StampEnvelope records a reader's verification stamp on an envelope.
+func (tx *Tx) StampEnvelope(env object.EnvID, epoch uint32, recipient string, stamp []byte) error {
+	_, err := tx.exec("UPDATE envelopes SET stamp = ? WHERE env = ? AND epoch = ? AND recipient = ?", stamp, env[:], epoch, recipient)
+	return err
+}
+
+// Writable reports whether the transaction may write.
+func (tx *Tx) Writable() bool { return tx.write }
 
 // PutMember records a member's public keys.
 func (tx *Tx) PutMember(recipient string, signingKey []byte) error {
@@ -705,21 +718,22 @@ type HeadCache struct {
 	Commit object.ID
 	Epoch  uint32
 	Data   []byte
+	Stamp  []byte // the writer's stamp that it verified Commit, or nil
 }
 
 // HeadCache returns env's cached HEAD state; ok is false when absent.
 func (tx *Tx) HeadCache(env object.EnvID) (h HeadCache, ok bool, err error) {
 	var c []byte
-	ok, err = tx.scanOne("SELECT commit_id, epoch, data FROM heads WHERE env = ?", []any{env[:]}, &c, &h.Epoch, &h.Data)
+	ok, err = tx.scanOne("SELECT commit_id, epoch, data, stamp FROM heads WHERE env = ?", []any{env[:]}, &c, &h.Epoch, &h.Data, &h.Stamp)
 	copy(h.Commit[:], c)
 	return h, ok, err
 }
 
 // PutHeadCache replaces env's cached HEAD state.
 func (tx *Tx) PutHeadCache(env object.EnvID, h HeadCache) error {
-	_, err := tx.exec(`INSERT INTO heads (env, commit_id, epoch, data) VALUES (?, ?, ?, ?)
-		ON CONFLICT (env) DO UPDATE SET commit_id = excluded.commit_id, epoch = excluded.epoch, data = excluded.data`,
-		env[:], h.Commit[:], h.Epoch, h.Data)
+	_, err := tx.exec(`INSERT INTO heads (env, commit_id, epoch, data, stamp) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (env) DO UPDATE SET commit_id = excluded.commit_id, epoch = excluded.epoch, data = excluded.data, stamp = excluded.stamp`,
+		env[:], h.Commit[:], h.Epoch, h.Data, h.Stamp)
 	return err
 }
 
