@@ -136,8 +136,8 @@ func (r *Repository) stampedHead(tx *sqlite.Tx, c *Commit) bool {
 	if err != nil {
 		return false
 	}
-	h, ok, err := tx.HeadCache(c.envID)
-	return err == nil && ok && h.Commit == c.ID && id.CheckStamp(stampCommit, c.ID[:], h.Stamp)
+	commit, stamp, ok, err := tx.HeadStamp(c.envID)
+	return err == nil && ok && commit == c.ID && id.CheckStamp(stampCommit, c.ID[:], stamp)
 }
 
 // decodeCommitObject reads and decodes a commit, checking its id and seal

@@ -2,6 +2,7 @@ package repo
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"sort"
 
@@ -40,27 +41,37 @@ func (r *Repository) cachedHead(tx *sqlite.Tx, env sqlite.Env, commit object.ID)
 	// One string for the whole body; entries are substrings of it.
 	sb := string(body)
 	clear(body)
-	corrupt := fmt.Errorf("head cache of env %q: %w", env.Name, ErrCorrupt)
+	out, err := decodeHead(sb)
+	if err != nil {
+		return nil, false, fmt.Errorf("head cache of env %q: %w", env.Name, ErrCorrupt)
+	}
+	return out, true, nil
+}
+
+// decodeHead decodes a HEAD cache body: a count, then that many
+// length-prefixed (name, value) pairs.
+func decodeHead(sb string) ([]Entry, error) {
+	bad := errors.New("malformed head cache")
 	n, p := object.Uvarint(body2(sb))
 	if p <= 0 || n > uint64(len(sb)) {
-		return nil, false, corrupt
+		return nil, bad
 	}
 	out := make([]Entry, 0, n)
 	for i := uint64(0); i < n; i++ {
 		var name, value string
 		var ok bool
 		if name, p, ok = substr(sb, p); !ok {
-			return nil, false, corrupt
+			return nil, bad
 		}
 		if value, p, ok = substr(sb, p); !ok {
-			return nil, false, corrupt
+			return nil, bad
 		}
 		out = append(out, Entry{Key: name, Value: value})
 	}
 	if p != len(sb) {
-		return nil, false, corrupt
+		return nil, bad
 	}
-	return out, true, nil
+	return out, nil
 }
 
 // body2 views a string's first bytes for varint decoding without copying

@@ -3,6 +3,7 @@ package repo
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"sort"
 
@@ -69,21 +70,39 @@ func (r *Repository) openWork(tx *sqlite.Tx, env sqlite.Env, w sqlite.Work) (cha
 		return change{}, err
 	}
 	body, err := k.Open(nil, workAAD(env.ID, w.Epoch, w.WID), w.Data)
-	if err != nil || len(body) < 1 {
+	if err != nil {
 		return change{}, fmt.Errorf("uncommitted change in env %q: %w", env.Name, ErrCorrupt)
+	}
+	c, err := decodeWork(body)
+	if err != nil {
+		return c, fmt.Errorf("uncommitted change in env %q: %w", env.Name, ErrCorrupt)
+	}
+	return c, nil
+}
+
+// decodeWork decodes the plaintext of a working-state row: an op byte (1
+// set, 2 unset), the name and, for a set, the value.
+func decodeWork(body []byte) (change, error) {
+	bad := errors.New("malformed working-state row")
+	if len(body) < 1 || body[0] != 1 && body[0] != 2 {
+		return change{}, bad
 	}
 	name, rest, ok := readBytes(body[1:])
 	c := change{name: string(name), del: body[0] == 2}
-	if !ok || body[0] != 1 && body[0] != 2 {
-		return c, fmt.Errorf("uncommitted change in env %q: %w", env.Name, ErrCorrupt)
+	if !ok {
+		return c, bad
 	}
-	if !c.del {
-		v, rest2, ok := readBytes(rest)
-		if !ok || len(rest2) != 0 {
-			return c, fmt.Errorf("uncommitted change in env %q: %w", env.Name, ErrCorrupt)
+	if c.del {
+		if len(rest) != 0 {
+			return c, bad
 		}
-		c.value = string(v)
+		return c, nil
 	}
+	v, rest, ok := readBytes(rest)
+	if !ok || len(rest) != 0 {
+		return c, bad
+	}
+	c.value = string(v)
 	return c, nil
 }
 

@@ -742,3 +742,12 @@ func (tx *Tx) CountWorking(env object.EnvID) (n int, err error) {
 	_, err = tx.scanOne("SELECT count(*) FROM working WHERE env = ?", []any{env[:]}, &n)
 	return n, err
 }
+
+// HeadStamp returns the commit and stamp of env's cached HEAD without its
+// (large) data; ok is false when there is none.
+func (tx *Tx) HeadStamp(env object.EnvID) (commit object.ID, stamp []byte, ok bool, err error) {
+	var c []byte
+	ok, err = tx.scanOne("SELECT commit_id, stamp FROM heads WHERE env = ?", []any{env[:]}, &c, &stamp)
+	copy(commit[:], c)
+	return commit, stamp, ok, err
+}
