@@ -397,17 +397,11 @@ func (r *Repository) Revert(ctx context.Context, envName, ref string) (*Commit, 
 		if err := r.requireClean(tx, env); err != nil {
 			return err
 		}
-		id, err := r.resolve(tx, env, ref)
+		c, err := r.ownCommit(tx, env, ref)
 		if err != nil {
 			return err
 		}
-		c, err := r.trustedCommit(tx, id)
-		if err != nil {
-			return err
-		}
-		if c.Env != env.Name {
-			return fmt.Errorf("%w: commit %s belongs to env %q, not %q", ErrInvalid, id.Short(), c.Env, env.Name)
-		}
+		id := c.ID
 		changes, err := r.changesOf(tx, c)
 		if err != nil {
 			return err
@@ -454,6 +448,23 @@ func (r *Repository) Revert(ctx context.Context, envName, ref string) (*Commit, 
 	return out, err
 }
 
+// ownCommit resolves ref to a verified commit of env itself (revert and
+// reset cannot take another environment's commit).
+func (r *Repository) ownCommit(tx *sqlite.Tx, env sqlite.Env, ref string) (*Commit, error) {
+	id, err := r.resolve(tx, env, ref)
+	if err != nil {
+		return nil, err
+	}
+	c, err := r.trustedCommit(tx, id)
+	if err != nil {
+		return nil, err
+	}
+	if c.Env != env.Name {
+		return nil, fmt.Errorf("%w: commit %s belongs to env %q, not %q", ErrInvalid, id.Short(), c.Env, env.Name)
+	}
+	return c, nil
+}
+
 // requireClean fails with ErrDirty when env has effective uncommitted changes.
 func (r *Repository) requireClean(tx *sqlite.Tx, env sqlite.Env) error {
 	work, err := r.loadWorking(tx, env)
@@ -482,17 +493,11 @@ func (r *Repository) Reset(ctx context.Context, envName, ref string, hard bool) 
 		if err != nil {
 			return err
 		}
-		id, err := r.resolve(tx, env, ref)
+		c, err := r.ownCommit(tx, env, ref)
 		if err != nil {
 			return err
 		}
-		c, err := r.trustedCommit(tx, id)
-		if err != nil {
-			return err
-		}
-		if c.Env != env.Name {
-			return fmt.Errorf("%w: commit %s belongs to env %q, not %q", ErrInvalid, id.Short(), c.Env, env.Name)
-		}
+		id := c.ID
 		head, err := r.head(tx, env.Name)
 		if err != nil {
 			return err
