@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 
 	"github.com/egide/egide/cmd/internal/cmdutil"
 	"github.com/egide/egide/repo"
@@ -48,6 +49,7 @@ func HandleError(w io.Writer, err error) int {
 
 func hintFor(err error, code int) string {
 	var (
+		invalid  *repo.InvalidError
 		hinted   *cmdutil.HintError
 		notRcpt  *repo.NotRecipientError
 		notFound *repo.NotFoundError
@@ -57,6 +59,17 @@ func hintFor(err error, code int) string {
 	switch {
 	case errors.As(err, &hinted):
 		return hinted.Hint
+	case errors.As(err, &invalid):
+		switch invalid.What {
+		case "key":
+			return "key names look like API_KEY: letters, digits and _, not starting with a digit"
+		case "value":
+			return "a value holds no NUL byte and at most 128 KiB; nothing was changed"
+		case "ref":
+			return "REF is a commit id or a prefix of 4+ hex digits, HEAD, HEAD~N, ENV or ENV~N; see 'egide log'"
+		default:
+			return "environment names look like prod or eu-west.staging: lowercase letters, digits, '-', '_' and '.'"
+		}
 	case code == exitUsage:
 		return "see 'egide --help' or 'egide COMMAND --help'"
 	case errors.Is(err, keyring.ErrNoIdentity):
@@ -66,6 +79,9 @@ func hintFor(err error, code int) string {
 	case errors.As(err, &notFound):
 		switch notFound.What {
 		case "env":
+			if repo.ValidateEnvName(notFound.Name) != nil {
+				return "list environments with 'egide env list' (names are lowercase letters, digits, '-', '_' and '.')"
+			}
 			return "list environments with 'egide env list', or create it with 'egide env create " + notFound.Name + "'"
 		case "key":
 			return "list keys with 'egide list -e " + notFound.Env + "'"
@@ -84,6 +100,8 @@ func hintFor(err error, code int) string {
 		return "run 'egide fsck' to list every damaged object; restore .egide/ from a backup if it was tampered with"
 	case errors.As(err, &parse):
 		return "fix the file and try again; nothing was changed"
+	case errors.Is(err, fs.ErrNotExist):
+		return "check the file's path"
 	case errors.Is(err, repo.ErrNothingToCommit):
 		return "stage changes first with 'egide set', 'egide unset' or 'egide import'"
 	case errors.Is(err, repo.ErrDirty):

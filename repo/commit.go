@@ -370,7 +370,7 @@ func (r *Repository) ancestor(tx *sqlite.Tx, id object.ID, n int) (object.ID, er
 	}
 	target := c.Depth - int64(n)
 	if target < 0 {
-		return id, fmt.Errorf("%w: history has only %d commit(s) before %s", ErrNotFound, c.Depth, id.Short())
+		return id, &NotFoundError{What: "ref", Why: fmt.Sprintf("history has only %d commit(s) before %s", c.Depth, id.Short())}
 	}
 	for c.Depth > target {
 		next := c.Parent

@@ -99,3 +99,15 @@ func (e *NotFoundError) Error() string {
 
 // Unwrap returns ErrNotFound.
 func (e *NotFoundError) Unwrap() error { return ErrNotFound }
+
+// InvalidError is a rejected input: What is "key", "value", "env" or "ref".
+// Msg never contains a value.
+type InvalidError struct {
+	What string
+	Msg  string
+}
+
+func (e *InvalidError) Error() string { return e.Msg }
+
+// Unwrap returns ErrInvalid.
+func (e *InvalidError) Unwrap() error { return ErrInvalid }

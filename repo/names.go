@@ -16,16 +16,16 @@ const MaxKeyLen = 1024
 // [A-Za-z_][A-Za-z0-9_]*.
 func ValidateKey(name string) error {
 	if name == "" {
-		return fmt.Errorf("%w: empty key name", ErrInvalid)
+		return &InvalidError{What: "key", Msg: "invalid key name: empty"}
 	}
 	if len(name) > MaxKeyLen {
-		return fmt.Errorf("%w: key name longer than %d bytes", ErrInvalid, MaxKeyLen)
+		return &InvalidError{What: "key", Msg: fmt.Sprintf("invalid key name: longer than %d bytes", MaxKeyLen)}
 	}
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		ok := c == '_' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || i > 0 && c >= '0' && c <= '9'
 		if !ok {
-			return fmt.Errorf("%w: key name %q: use letters, digits and _ and do not start with a digit", ErrInvalid, printable(name))
+			return &InvalidError{What: "key", Msg: fmt.Sprintf("invalid key name %q: use letters, digits and _, not starting with a digit", printable(name))}
 		}
 	}
 	return nil
@@ -35,25 +35,30 @@ func ValidateKey(name string) error {
 // bytes. The error never contains the value.
 func ValidateValue(key, value string) error {
 	if len(value) > MaxValueSize {
-		return fmt.Errorf("%w: value of %s is %d bytes, over the %d-byte limit (128 KiB)", ErrInvalid, key, len(value), MaxValueSize)
+		return TooLargeError(key)
 	}
 	if strings.IndexByte(value, 0) >= 0 {
-		return fmt.Errorf("%w: value of %s contains a NUL byte, which no environment variable can hold", ErrInvalid, key)
+		return &InvalidError{What: "value", Msg: fmt.Sprintf("value of %s contains a NUL byte, which no environment variable can hold", key)}
 	}
 	return nil
+}
+
+// TooLargeError is the error for a value of key over MaxValueSize.
+func TooLargeError(key string) error {
+	return &InvalidError{What: "value", Msg: fmt.Sprintf("value of %s is over the %d-byte limit (128 KiB, Linux's limit on one environment string)", key, MaxValueSize)}
 }
 
 // ValidateEnvName checks an environment name: 1–64 of [a-z0-9._-],
 // starting with a letter or digit; "HEAD" is reserved.
 func ValidateEnvName(name string) error {
 	if name == "" || len(name) > 64 {
-		return fmt.Errorf("%w: environment name must be 1 to 64 characters", ErrInvalid)
+		return &InvalidError{What: "env", Msg: "invalid environment name: it must be 1 to 64 characters"}
 	}
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		ok := c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || i > 0 && (c == '-' || c == '_' || c == '.')
 		if !ok {
-			return fmt.Errorf("%w: environment name %q: use lowercase letters, digits, '-', '_' and '.', starting with a letter or digit", ErrInvalid, printable(name))
+			return &InvalidError{What: "env", Msg: fmt.Sprintf("invalid environment name %q: use lowercase letters, digits, '-', '_' and '.', starting with a letter or digit", printable(name))}
 		}
 	}
 	return nil

@@ -3,6 +3,7 @@ package repo
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -54,7 +55,12 @@ func (r *Repository) resolve(tx *sqlite.Tx, env sqlite.Env, ref string) (object.
 	if back == 0 {
 		return id, nil
 	}
-	return r.ancestor(tx, id, back)
+	anc, err := r.ancestor(tx, id, back)
+	var nf *NotFoundError
+	if errors.As(err, &nf) && nf.Name == "" {
+		nf.Name = printable(ref)
+	}
+	return anc, err
 }
 
 func (r *Repository) head(tx *sqlite.Tx, env string) (object.ID, error) {
@@ -70,7 +76,7 @@ func (r *Repository) head(tx *sqlite.Tx, env string) (object.ID, error) {
 
 // splitRef splits "base~N" (or "base^^") into base and N.
 func splitRef(ref string) (string, int, error) {
-	bad := fmt.Errorf("%w: ref %q: want a commit id, HEAD or an environment, optionally followed by ~N", ErrInvalid, printable(ref))
+	bad := &InvalidError{What: "ref", Msg: fmt.Sprintf("invalid ref %q: want a commit id, HEAD or an environment, optionally followed by ~N", printable(ref))}
 	base, back := ref, 0
 	for strings.HasSuffix(base, "^") {
 		base, back = base[:len(base)-1], back+1
@@ -111,5 +117,5 @@ func (r *Repository) byPrefix(tx *sqlite.Tx, prefix string) (object.ID, error) {
 	case 1:
 		return ids[0], nil
 	}
-	return object.Zero, fmt.Errorf("%w: commit id prefix %q is ambiguous: give more digits", ErrInvalid, p)
+	return object.Zero, &InvalidError{What: "ref", Msg: fmt.Sprintf("commit id prefix %q is ambiguous: give more digits", p)}
 }

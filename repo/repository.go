@@ -243,9 +243,9 @@ func (r *Repository) key(tx *sqlite.Tx, env sqlite.Env, epoch uint32) (*vault.Ke
 		// This identity verified the signature before.
 		k, err = ve.Unwrap(id)
 	} else {
-		members, err := r.loadMembers(tx)
-		if err != nil {
-			return nil, err
+		members, lerr := r.loadMembers(tx)
+		if lerr != nil {
+			return nil, lerr
 		}
 		if _, known := memberBySigningKey(members, e.Signer); !known {
 			return nil, fmt.Errorf("env %q epoch %d: key envelope signed by an unknown key %s: %w", env.Name, epoch, vault.Fingerprint(e.Signer), vault.ErrBadSignature)

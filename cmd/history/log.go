@@ -62,6 +62,9 @@ against its parent ("+ KEY", "~ KEY", "- KEY"), values masked unless
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				opts.Key = args[0]
+				if err := cmdutil.ValidateKeyArgs(args); err != nil {
+					return err
+				}
 			}
 			if opts.Max < 0 {
 				return cmdutil.FlagErrorf("-n takes a count of 0 (no limit) or more, not %d", opts.Max)

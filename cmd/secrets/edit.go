@@ -80,7 +80,7 @@ func editRun(ctx context.Context, opts *EditOptions) error {
 	defer clear(edited)
 	parsed, err := dotenv.Parse(bytes.NewReader(edited), "edited "+env, nil)
 	if err != nil {
-		return err
+		return cmdutil.WithHint(err, "nothing was staged and the edited file is gone: run 'egide edit' again")
 	}
 	if len(parsed) == 0 && len(bytes.TrimSpace(stripComments(edited))) == 0 {
 		fmt.Fprintln(opts.IO.ErrOut, "The file is empty: nothing changed.")

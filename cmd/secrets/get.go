@@ -37,6 +37,9 @@ reads the working state, uncommitted changes included.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Key = args[0]
+			if err := cmdutil.ValidateKeyArgs(args); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}

@@ -43,6 +43,9 @@ hold no NUL byte and at most 128 KiB.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Args = args
+			if err := cmdutil.ValidateKeyArgs(args); err != nil {
+				return err
+			}
 			if opts.FromFile != "" && (len(args) != 1 || strings.Contains(args[0], "=")) {
 				return cmdutil.FlagErrorf("--from-file takes exactly one KEY")
 			}
@@ -95,7 +98,7 @@ func setRun(ctx context.Context, opts *SetOptions) error {
 			v = strings.TrimSuffix(v, "\n")
 		}
 		if len(b) > repo.MaxValueSize+2 {
-			return repo.ValidateValue(bare[0], string(b))
+			return repo.TooLargeError(bare[0])
 		}
 		entries = append(entries, repo.Entry{Key: bare[0], Value: v})
 	default:

@@ -34,6 +34,9 @@ nothing is changed.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Keys = args
+			if err := cmdutil.ValidateKeyArgs(args); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}

@@ -30,7 +30,13 @@ func decodeJSON(data []byte, file string) ([]Entry, error) {
 		var se *json.SyntaxError
 		switch {
 		case errors.As(err, &se):
-			return fail(se.Offset, "invalid JSON")
+			// The streaming decoder's offset is not always from the start of
+			// the file; a whole-document parse gives the exact one.
+			var v any
+			if err := json.Unmarshal(data, &v); errors.As(err, &se) {
+				return fail(se.Offset, "invalid JSON")
+			}
+			return fail(dec.InputOffset(), "invalid JSON")
 		case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 			return fail(int64(len(data)), "unexpected end of JSON")
 		}

@@ -30,14 +30,14 @@ func decodeYAML(data []byte, file string) ([]Entry, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, nil
 		}
-		return nil, yamlError(file, err)
+		return nil, yamlError(file, data, err)
 	}
 	var extra yaml.Node
 	switch err := dec.Decode(&extra); {
 	case err == nil:
 		return nil, fail(extra.Line, "more than one YAML document")
 	case !errors.Is(err, io.EOF):
-		return nil, yamlError(file, err)
+		return nil, yamlError(file, data, err)
 	}
 
 	if len(doc.Content) == 0 {
@@ -100,9 +100,25 @@ func dropSpace(r rune) rune {
 	return r
 }
 
+// quoted matches text go-yaml quotes from the input in its messages.
+var quoted = regexp.MustCompile(`'[^']*'|"[^"]*"`)
+
+// yamlParserProblems are go-yaml v3 parser (not scanner) messages: for
+// these it reports a 0-based line, or none on the first line (its fail()
+// adds 1 only for scanner errors).
+var yamlParserProblems = []string{
+	"did not find expected key",
+	"did not find expected node content",
+	"did not find expected '-' indicator",
+	"did not find expected ',' or ']'",
+	"did not find expected ',' or '}'",
+	"did not find expected <document start>",
+}
+
 // yamlError turns a parse error of the yaml package, "yaml: line N: msg",
-// into a ParseError. Those messages name the problem, not the input.
-func yamlError(file string, err error) error {
+// into a ParseError. go-yaml's messages can quote the input (an alias name,
+// a tag), and input may be a secret: quoted text is never kept.
+func yamlError(file string, data []byte, err error) error {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	line := 0
 	if rest, ok := strings.CutPrefix(msg, "line "); ok {
@@ -112,6 +128,22 @@ func yamlError(file string, err error) error {
 			}
 		}
 	}
+	for _, p := range yamlParserProblems {
+		if strings.HasPrefix(msg, p) {
+			line++
+			break
+		}
+	}
+	if strings.HasPrefix(msg, "unknown anchor ") {
+		// Find the alias ourselves: the message names it, but only so.
+		if m := quoted.FindString(msg); len(m) > 2 {
+			if i := bytes.Index(data, []byte("*"+m[1:len(m)-1])); i >= 0 {
+				line = 1 + bytes.Count(data[:i], []byte("\n"))
+			}
+		}
+		msg = "an alias (*name) refers to an unknown anchor; quote values that start with '*'"
+	}
+	msg = quoted.ReplaceAllString(msg, "…")
 	return &ParseError{File: file, Line: line, Msg: "invalid YAML: " + msg}
 }
 

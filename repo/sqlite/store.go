@@ -221,7 +221,7 @@ func (s *Store) run(ctx context.Context, begin string, fn func(*Tx) error) (err 
 
 func mapErr(err error) error {
 	if isReadOnly(err) {
-		return fmt.Errorf("%w: %v", ErrReadOnly, err)
+		return ErrReadOnly
 	}
 	return err
 }

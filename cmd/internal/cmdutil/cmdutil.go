@@ -162,6 +162,19 @@ func FlagErrorf(format string, args ...any) error {
 	return &FlagError{Err: fmt.Errorf(format, args...)}
 }
 
+// ValidateKeyArgs checks key names typed on the command line: a bad one is
+// a usage error (exit 2). Arguments of the form KEY=VALUE are checked on
+// the part before '='; the value is never looked at or printed.
+func ValidateKeyArgs(args []string) error {
+	for _, a := range args {
+		k, _, _ := strings.Cut(a, "=")
+		if err := repo.ValidateKey(k); err != nil {
+			return &FlagError{Err: err}
+		}
+	}
+	return nil
+}
+
 // HintError adds a next step to an error.
 type HintError struct {
 	Err  error
