@@ -98,3 +98,32 @@ func BenchmarkCommit10k(b *testing.B) {
 		r.Close()
 	}
 }
+
+// BenchmarkDiffDistant diffs the first and last commits of a history of
+// one-key commits on a 1,000-key environment (most keys differ).
+func BenchmarkDiffDistant(b *testing.B) {
+	dir, id := benchRepo(b, 1000)
+	ctx := context.Background()
+	o := Options{Identity: func() (*vault.Identity, error) { return id, nil }}
+	r, err := Open(ctx, dir, o)
+	if err != nil {
+		b.Fatal(err)
+	}
+	first, _ := r.Resolve(ctx, "dev", "HEAD")
+	for i := 0; i < 2000; i++ {
+		r.Set(ctx, "dev", []Entry{{Key: fmt.Sprintf("SERVICE_%d_API_KEY", (i*7919)%1000), Value: fmt.Sprint("v", i)}})
+		if _, err := r.Commit(ctx, "dev", "one"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	r.Close()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		r, _ := Open(ctx, dir, o)
+		d, err := r.Diff(ctx, "dev", first.String(), "HEAD")
+		if err != nil || len(d) < 500 {
+			b.Fatal(len(d), err)
+		}
+		r.Close()
+	}
+}

@@ -114,10 +114,17 @@ func (r *Repository) readCommit(tx *sqlite.Tx, id object.ID) (*Commit, error) {
 	}
 	c.Env = env.Name
 	if !c.checked {
-		if r.stampedHead(tx, c) {
+		if r.stamped(tx, c) {
 			c.Verified = true // this identity verified (or made) it before
 		} else {
 			c.Verified = vault.Verify(c.Signer, signedBytes(c.envID, c.unsigned()), c.Signature)
+			if c.Verified && tx.Writable() {
+				if id, err := r.identity(); err == nil {
+					if err := tx.StampCommit(c.ID, id.Stamp(stampCommit, c.ID[:])); err != nil {
+						return nil, err
+					}
+				}
+			}
 		}
 		c.checked = true
 	}
@@ -129,15 +136,16 @@ func (r *Repository) readCommit(tx *sqlite.Tx, id object.ID) (*Commit, error) {
 	return c, nil
 }
 
-// stampedHead reports whether c is its environment's cached HEAD and this
-// identity's stamp on the cache says it verified c's signature.
-func (r *Repository) stampedHead(tx *sqlite.Tx, c *Commit) bool {
+// stamped reports whether this identity's stamp in the commit index says
+// it verified c's signature before (it stamps the commits it makes and, in
+// write transactions, those it verifies).
+func (r *Repository) stamped(tx *sqlite.Tx, c *Commit) bool {
 	id, err := r.identity()
 	if err != nil {
 		return false
 	}
-	commit, stamp, ok, err := tx.HeadStamp(c.envID)
-	return err == nil && ok && commit == c.ID && id.CheckStamp(stampCommit, c.ID[:], stamp)
+	stamp, err := tx.CommitStamp(c.ID)
+	return err == nil && id.CheckStamp(stampCommit, c.ID[:], stamp)
 }
 
 // decodeCommitObject reads and decodes a commit, checking its id and seal
@@ -331,6 +339,9 @@ func (r *Repository) applyToTree(tx *sqlite.Tx, env sqlite.Env, root object.ID, 
 // ancestor depth is reached in O(log n) steps.
 func (r *Repository) indexCommit(tx *sqlite.Tx, env sqlite.Env, c *Commit) error {
 	ci := sqlite.CommitIndex{ID: c.ID, Env: env.ID}
+	if id, err := r.identity(); err == nil && c.checked && c.Verified {
+		ci.Stamp = id.Stamp(stampCommit, c.ID[:])
+	}
 	if len(c.Parents) > 0 {
 		p, ok, err := tx.CommitIndex(c.Parents[0])
 		if err != nil {

@@ -115,13 +115,7 @@ func (r *Repository) putHead(tx *sqlite.Tx, env sqlite.Env, commit object.ID, st
 	}
 	data := k.Seal(nil, headAAD(env.ID, env.Epoch, commit), body)
 	clear(body)
-	id, err := r.identity()
-	if err != nil {
-		return err
-	}
-	// The caller made or verified commit: stamp it, so this identity's
-	// reads of HEAD skip the Ed25519 verification.
-	return tx.PutHeadCache(env.ID, sqlite.HeadCache{Commit: commit, Epoch: env.Epoch, Data: data, Stamp: id.Stamp(stampCommit, commit[:])})
+	return tx.PutHeadCache(env.ID, sqlite.HeadCache{Commit: commit, Epoch: env.Epoch, Data: data})
 }
 
 // refreshHead rebuilds env's cache for commit from the commit's tree.

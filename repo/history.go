@@ -355,6 +355,7 @@ func (r *Repository) Diff(ctx context.Context, envName string, refs ...string) (
 			return err
 		}
 		var trees [2]object.ID
+		var commits [2]*Commit
 		for i, ref := range refs {
 			id, err := r.resolve(tx, env, ref)
 			if err != nil {
@@ -364,11 +365,26 @@ func (r *Repository) Diff(ctx context.Context, envName string, refs ...string) (
 			if err != nil {
 				return err
 			}
-			trees[i] = c.Tree
+			trees[i], commits[i] = c.Tree, c
 		}
 		if len(refs) == 2 {
-			out, err = r.diffTrees(tx, trees[0], trees[1])
-			return err
+			if far, err := r.farApart(tx, commits[0], commits[1]); err != nil || !far {
+				if err != nil {
+					return err
+				}
+				out, err = r.diffTrees(tx, trees[0], trees[1])
+				return err
+			}
+			// Far apart, most keys differ anyway: compare whole states, the
+			// HEAD side (if any) straight from the HEAD cache.
+			var states [2]map[string]string
+			for i, c := range commits {
+				if states[i], err = r.commitState(tx, c); err != nil {
+					return err
+				}
+			}
+			out = diffMaps(states[0], states[1])
+			return nil
 		}
 		a, err := r.treeState(tx, trees[0])
 		if err != nil {
@@ -382,6 +398,45 @@ func (r *Repository) Diff(ctx context.Context, envName string, refs ...string) (
 		return nil
 	})
 	return out, err
+}
+
+// farApart reports whether two commits are more than 64 first-parent
+// generations apart (or in different environments).
+func (r *Repository) farApart(tx *sqlite.Tx, a, b *Commit) (bool, error) {
+	if a.envID != b.envID {
+		return true, nil
+	}
+	ia, ok1, err := tx.CommitIndex(a.ID)
+	if err != nil {
+		return false, err
+	}
+	ib, ok2, err := tx.CommitIndex(b.ID)
+	if err != nil || !ok1 || !ok2 {
+		return false, err
+	}
+	d := ia.Depth - ib.Depth
+	return d > 64 || d < -64, nil
+}
+
+// commitState returns the state at c, from the HEAD cache when c is its
+// environment's cached HEAD.
+func (r *Repository) commitState(tx *sqlite.Tx, c *Commit) (map[string]string, error) {
+	env, ok, err := r.envByID(tx, c.envID)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		if es, hit, err := r.cachedHead(tx, env, c.ID); err != nil {
+			return nil, err
+		} else if hit {
+			m := make(map[string]string, len(es))
+			for _, e := range es {
+				m[e.Key] = e.Value
+			}
+			return m, nil
+		}
+	}
+	return r.treeState(tx, c.Tree)
 }
 
 // Revert records a new commit on env that undoes the commit at ref. Every

@@ -78,7 +78,7 @@ CREATE TABLE heads (
 	// 3: local verification stamps (see vault.Identity.Stamp).
 	`
 ALTER TABLE envelopes ADD COLUMN stamp BLOB;
-ALTER TABLE heads ADD COLUMN stamp BLOB;
+ALTER TABLE commits ADD COLUMN stamp BLOB;
 `,
 }
 

@@ -580,12 +580,25 @@ type CommitIndex struct {
 	Depth  int64     // first-parent distance from the root commit
 	Parent object.ID // first parent, zero for a root commit
 	Jump   object.ID // skip pointer to an older first-parent ancestor
+	Stamp  []byte    // a reader's local stamp that it verified the signature
 }
 
 // PutCommitIndex records a commit in the index.
 func (tx *Tx) PutCommitIndex(c CommitIndex) error {
-	_, err := tx.exec("INSERT INTO commits (id, env, depth, parent, jump) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
-		c.ID[:], c.Env[:], c.Depth, nullID(c.Parent), nullID(c.Jump))
+	_, err := tx.exec("INSERT INTO commits (id, env, depth, parent, jump, stamp) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+		c.ID[:], c.Env[:], c.Depth, nullID(c.Parent), nullID(c.Jump), c.Stamp)
+	return err
+}
+
+// CommitStamp returns the verification stamp recorded for a commit, or nil.
+func (tx *Tx) CommitStamp(id object.ID) (stamp []byte, err error) {
+	_, err = tx.scanOne("SELECT stamp FROM commits WHERE id = ?", []any{id[:]}, &stamp)
+	return stamp, err
+}
+
+// StampCommit records a reader's verification stamp for a commit.
+func (tx *Tx) StampCommit(id object.ID, stamp []byte) error {
+	_, err := tx.exec("UPDATE commits SET stamp = ? WHERE id = ?", stamp, id[:])
 	return err
 }
 
@@ -718,22 +731,21 @@ type HeadCache struct {
 	Commit object.ID
 	Epoch  uint32
 	Data   []byte
-	Stamp  []byte // the writer's stamp that it verified Commit, or nil
 }
 
 // HeadCache returns env's cached HEAD state; ok is false when absent.
 func (tx *Tx) HeadCache(env object.EnvID) (h HeadCache, ok bool, err error) {
 	var c []byte
-	ok, err = tx.scanOne("SELECT commit_id, epoch, data, stamp FROM heads WHERE env = ?", []any{env[:]}, &c, &h.Epoch, &h.Data, &h.Stamp)
+	ok, err = tx.scanOne("SELECT commit_id, epoch, data FROM heads WHERE env = ?", []any{env[:]}, &c, &h.Epoch, &h.Data)
 	copy(h.Commit[:], c)
 	return h, ok, err
 }
 
 // PutHeadCache replaces env's cached HEAD state.
 func (tx *Tx) PutHeadCache(env object.EnvID, h HeadCache) error {
-	_, err := tx.exec(`INSERT INTO heads (env, commit_id, epoch, data, stamp) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (env) DO UPDATE SET commit_id = excluded.commit_id, epoch = excluded.epoch, data = excluded.data, stamp = excluded.stamp`,
-		env[:], h.Commit[:], h.Epoch, h.Data, h.Stamp)
+	_, err := tx.exec(`INSERT INTO heads (env, commit_id, epoch, data) VALUES (?, ?, ?, ?)
+		ON CONFLICT (env) DO UPDATE SET commit_id = excluded.commit_id, epoch = excluded.epoch, data = excluded.data`,
+		env[:], h.Commit[:], h.Epoch, h.Data)
 	return err
 }
 
@@ -741,13 +753,4 @@ func (tx *Tx) PutHeadCache(env object.EnvID, h HeadCache) error {
 func (tx *Tx) CountWorking(env object.EnvID) (n int, err error) {
 	_, err = tx.scanOne("SELECT count(*) FROM working WHERE env = ?", []any{env[:]}, &n)
 	return n, err
-}
-
-// HeadStamp returns the commit and stamp of env's cached HEAD without its
-// (large) data; ok is false when there is none.
-func (tx *Tx) HeadStamp(env object.EnvID) (commit object.ID, stamp []byte, ok bool, err error) {
-	var c []byte
-	ok, err = tx.scanOne("SELECT commit_id, stamp FROM heads WHERE env = ?", []any{env[:]}, &c, &stamp)
-	copy(commit[:], c)
-	return commit, stamp, ok, err
 }
