@@ -139,13 +139,15 @@ func (r *Repository) readCommit(tx *sqlite.Tx, id object.ID) (*Commit, error) {
 // stamped reports whether this identity's stamp in the commit index says
 // it verified c's signature before (it stamps the commits it makes and, in
 // write transactions, those it verifies).
-func (r *Repository) stamped(tx *sqlite.Tx, c *Commit) bool {
+func (r *Repository) stamped(tx *sqlite.Tx, c *Commit) bool { return r.stampedID(tx, c.ID) }
+
+func (r *Repository) stampedID(tx *sqlite.Tx, commit object.ID) bool {
 	id, err := r.identity()
 	if err != nil {
 		return false
 	}
-	stamp, err := tx.CommitStamp(c.ID)
-	return err == nil && id.CheckStamp(stampCommit, c.ID[:], stamp)
+	stamp, err := tx.CommitStamp(commit)
+	return err == nil && id.CheckStamp(stampCommit, commit[:], stamp)
 }
 
 // decodeCommitObject reads and decodes a commit, checking its id and seal

@@ -9,6 +9,11 @@ import (
 // encodeDotenv writes one KEY=VALUE line per entry, quoting each value as
 // quoteValue does.
 func encodeDotenv(buf *bytes.Buffer, entries []Entry) {
+	n := 0
+	for _, e := range entries {
+		n += len(e.Key) + len(e.Value) + 4
+	}
+	buf.Grow(n + n/8)
 	for _, e := range entries {
 		buf.WriteString(e.Key)
 		buf.WriteByte('=')
@@ -74,6 +79,15 @@ func hasControl(v string) bool {
 func writeDoubleQuoted(buf *bytes.Buffer, v string) {
 	buf.WriteByte('"')
 	for i := 0; i < len(v); {
+		// Copy the run of bytes that need no escape in one go.
+		j := i
+		for j < len(v) && plainInDouble(v[j]) {
+			j++
+		}
+		buf.WriteString(v[i:j])
+		if i = j; i >= len(v) {
+			break
+		}
 		c := v[i]
 		if c >= utf8.RuneSelf {
 			r, n := utf8.DecodeRuneInString(v[i:])
@@ -114,6 +128,12 @@ func writeDoubleQuoted(buf *bytes.Buffer, v string) {
 		i++
 	}
 	buf.WriteByte('"')
+}
+
+// plainInDouble reports whether byte c is written as itself inside double
+// quotes: printable ASCII other than \ " and $.
+func plainInDouble(c byte) bool {
+	return c >= 0x20 && c < 0x7f && c != '\\' && c != '"' && c != '$'
 }
 
 // writeOctal writes c as compose's four-digit octal escape, \0NNN.
