@@ -192,3 +192,12 @@ func loadavg() string {
 	}
 	return strings.Join(f[:3], " ")
 }
+
+// thousands formats n with comma separators: 10000 is "10,000".
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
