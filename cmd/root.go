@@ -31,6 +31,9 @@ func Execute() int {
 	defer stop()
 	root := NewCmdRoot(f)
 	err := root.ExecuteContext(ctx)
+	if ferr := f.IO.Flush(); ferr != nil && err == nil {
+		err = &runError{fmt.Errorf("write output: %w", ferr)}
+	}
 	return HandleError(f.IO.ErrOut, err)
 }
 

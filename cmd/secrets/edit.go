@@ -185,6 +185,10 @@ func editInPrivateFile(ctx context.Context, opts *EditOptions, env string, conte
 	if f, ok := opts.IO.In.(*os.File); ok {
 		c.Stdin = f
 	}
+	// The editor gets the terminal itself, not a pipe through our buffer.
+	if f := opts.IO.StdoutFile(); f != nil {
+		c.Stdout = f
+	}
 	if err := c.Run(); err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {

@@ -28,6 +28,27 @@ type IOStreams struct {
 
 	// tty opens the controlling terminal for prompts; nil: none.
 	tty func() (io.ReadWriteCloser, int, error)
+
+	// outBuf buffers Out (one write per 64 KiB instead of one per line);
+	// outFile is the file under it, for child processes.
+	outBuf  *bufio.Writer
+	outFile *os.File
+}
+
+// Flush writes what Out has buffered. The process calls it before it exits,
+// and commands before they hand the terminal to a child process.
+func (s *IOStreams) Flush() error {
+	if s.outBuf == nil {
+		return nil
+	}
+	return s.outBuf.Flush()
+}
+
+// StdoutFile returns the file under Out (nil in tests), after flushing, so
+// a child process can write to the terminal itself.
+func (s *IOStreams) StdoutFile() *os.File {
+	s.Flush()
+	return s.outFile
 }
 
 // ErrNoTTY means a prompt was needed but no terminal is available.
@@ -36,8 +57,9 @@ var ErrNoTTY = errors.New("no terminal to prompt on")
 // System returns the process's streams.
 func System(getenv func(string) string) *IOStreams {
 	isTTY := func(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
+	out := bufio.NewWriterSize(os.Stdout, 64<<10)
 	return &IOStreams{
-		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
+		In: os.Stdin, Out: out, ErrOut: os.Stderr, outBuf: out, outFile: os.Stdout,
 		stdinTTY: isTTY(os.Stdin), stdoutTTY: isTTY(os.Stdout), stderrTTY: isTTY(os.Stderr),
 		noColor: getenv("NO_COLOR") != "" || getenv("TERM") == "dumb",
 		tty: func() (io.ReadWriteCloser, int, error) {
