@@ -105,11 +105,20 @@ func (f *Factory) ReadOnlyRepo(ctx context.Context) (*repo.Repository, error) {
 	if f.repo != nil {
 		return f.repo, nil
 	}
+	// A read-only connection is cheaper to open and close (no pragmas for
+	// writing, no checkpoint); it needs the WAL files, which Egide keeps.
+	// When it cannot be had (no WAL files yet, a schema to migrate), open
+	// for writing instead.
 	o := f.RepoOptions(ctx)
+	o.ReadOnly = true
 	r, err := repo.Open(ctx, f.Dir, o)
-	if errors.Is(err, repo.ErrReadOnly) {
-		o.ReadOnly = true
+	if err != nil && !errors.Is(err, repo.ErrNoRepository) && !errors.Is(err, repo.ErrSchemaTooNew) {
+		o.ReadOnly = false
 		r, err = repo.Open(ctx, f.Dir, o)
+		if errors.Is(err, repo.ErrReadOnly) {
+			o.ReadOnly = true
+			r, err = repo.Open(ctx, f.Dir, o)
+		}
 	}
 	if err != nil {
 		return nil, err
