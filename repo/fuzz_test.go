@@ -132,3 +132,19 @@ func FuzzDecodeHead(f *testing.F) {
 		}
 	})
 }
+
+// FuzzUvarintString checks the string uvarint decoder against
+// object.Uvarint on the same bytes.
+func FuzzUvarintString(f *testing.F) {
+	f.Add([]byte{0})
+	f.Add([]byte{0x80, 0x00})
+	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01})
+	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		v1, k1 := object.Uvarint(b)
+		v2, k2 := uvarintString(string(b))
+		if (k1 > 0) != (k2 > 0) || k1 > 0 && (v1 != v2 || k1 != k2) {
+			t.Fatalf("%x: object.Uvarint = %d,%d; uvarintString = %d,%d", b, v1, k1, v2, k2)
+		}
+	})
+}

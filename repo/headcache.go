@@ -52,7 +52,7 @@ func (r *Repository) cachedHead(tx *sqlite.Tx, env sqlite.Env, commit object.ID)
 // length-prefixed (name, value) pairs.
 func decodeHead(sb string) ([]Entry, error) {
 	bad := errors.New("malformed head cache")
-	n, p := object.Uvarint(body2(sb))
+	n, p := uvarintString(sb)
 	if p <= 0 || n > uint64(len(sb)) {
 		return nil, bad
 	}
@@ -74,19 +74,27 @@ func decodeHead(sb string) ([]Entry, error) {
 	return out, nil
 }
 
-// body2 views a string's first bytes for varint decoding without copying
-// more than a varint's length.
-func body2(s string) []byte {
-	if len(s) > binary.MaxVarintLen64 {
-		s = s[:binary.MaxVarintLen64]
+// uvarintString decodes a minimal uvarint at the start of s without
+// copying (the string twin of object.Uvarint).
+func uvarintString(s string) (uint64, int) {
+	var v uint64
+	for i := 0; i < len(s) && i < binary.MaxVarintLen64; i++ {
+		c := s[i]
+		if c < 0x80 {
+			if i > 0 && c == 0 || i == binary.MaxVarintLen64-1 && c > 1 {
+				return 0, -1
+			}
+			return v | uint64(c)<<(7*i), i + 1
+		}
+		v |= uint64(c&0x7f) << (7 * i)
 	}
-	return []byte(s)
+	return 0, -1
 }
 
 // substr reads a length-prefixed string at s[p:], returning it and the
 // offset after it.
 func substr(s string, p int) (string, int, bool) {
-	l, k := object.Uvarint(body2(s[p:]))
+	l, k := uvarintString(s[p:])
 	if k <= 0 || uint64(len(s)-p-k) < l {
 		return "", p, false
 	}

@@ -151,7 +151,8 @@ func Decode(data []byte) (h Header, n int, err error) {
 // Egide's formats is unique; it returns k <= 0 for anything else.
 func Uvarint(b []byte) (uint64, int) {
 	v, k := binary.Uvarint(b)
-	if k > 0 && k != len(binary.AppendUvarint(nil, v)) {
+	// A longer-than-needed encoding ends in a zero byte (0x80 0x00 for 0).
+	if k > 1 && b[k-1] == 0 {
 		return 0, -1
 	}
 	return v, k
