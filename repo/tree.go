@@ -208,41 +208,44 @@ func (t *tree) decodeNode(h object.Header, b []byte) (*node, error) {
 		}
 	case nodeLeaf:
 		n.leaf = true
-		cnt, k := object.Uvarint(b)
-		if k <= 0 || cnt > 1<<20 {
+		// One string for the body: names and values are substrings of it.
+		sb := string(b)
+		cnt, p := uvarintString(sb)
+		if p <= 0 || cnt > uint64(len(sb)) {
 			return nil, fmt.Errorf("bad leaf count")
 		}
-		b = b[k:]
 		n.entries = make([]entry, 0, cnt)
-		used := 0
+		used := make([]bool, len(h.Refs)) // each reference exactly once
+		nused := 0
 		for i := uint64(0); i < cnt; i++ {
-			name, rest, ok := readBytes(b)
-			if !ok || len(rest) < 1 {
+			name, q, ok := substr(sb, p)
+			if !ok || q >= len(sb) {
 				return nil, fmt.Errorf("truncated leaf")
 			}
-			e := entry{name: string(name)}
-			flag := rest[0]
-			b = rest[1:]
+			e := entry{name: name}
+			flag := sb[q]
+			p = q + 1
 			switch flag {
 			case 0:
-				v, rest, ok := readBytes(b)
+				v, q, ok := substr(sb, p)
 				if !ok {
 					return nil, fmt.Errorf("truncated leaf value")
 				}
-				e.value, e.loaded, b = string(v), true, rest
+				e.value, e.loaded, p = v, true, q
 			case 1:
-				idx, k := object.Uvarint(b)
-				if k <= 0 || idx >= uint64(len(h.Refs)) {
+				idx, k := uvarintString(sb[p:])
+				if k <= 0 || idx >= uint64(len(h.Refs)) || used[idx] {
 					return nil, fmt.Errorf("bad blob reference")
 				}
-				e.blob, b = h.Refs[idx], b[k:]
-				used++
+				used[idx] = true
+				e.blob, p = h.Refs[idx], p+k
+				nused++
 			default:
 				return nil, fmt.Errorf("bad leaf entry flag")
 			}
 			n.entries = append(n.entries, e)
 		}
-		if len(b) != 0 || used != len(h.Refs) {
+		if p != len(sb) || nused != len(h.Refs) {
 			return nil, fmt.Errorf("leaf references do not match")
 		}
 	default:

@@ -694,6 +694,8 @@ func (tx *Tx) WorkingRow(env object.EnvID, wid []byte) (w Work, ok bool, err err
 	return w, ok, err
 }
 
+var objectsBatchQuery = "SELECT id, data FROM objects WHERE id IN (?" + strings.Repeat(",?", 127) + ")"
+
 // Objects returns the stored bytes of the given objects that exist, in
 // batches of one query each.
 func (tx *Tx) Objects(ids []object.ID) (map[object.ID][]byte, error) {
@@ -701,11 +703,13 @@ func (tx *Tx) Objects(ids []object.ID) (map[object.ID][]byte, error) {
 	const batch = 128
 	for len(ids) > 0 {
 		n := min(len(ids), batch)
-		args := make([]any, n)
+		// Always batch placeholders (NULL never matches), so one prepared
+		// statement serves every batch.
+		args := make([]any, batch)
 		for i, id := range ids[:n] {
 			args[i] = id[:]
 		}
-		q := "SELECT id, data FROM objects WHERE id IN (?" + strings.Repeat(",?", n-1) + ")"
+		q := objectsBatchQuery
 		rows, err := tx.query(q, args...)
 		if err != nil {
 			return nil, err
