@@ -1,3 +1,9 @@
+//go:build !race
+
+// The end-to-end tests re-run this test binary as egide in hundreds of
+// processes; under -race each would carry the race runtime (40 times
+// slower). .ci/test.sh runs them without -race, and everything else with.
+
 package cmd_test
 
 import (
