@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/egide/egide/cmd/internal/cmdutil"
 	"github.com/egide/egide/repo"
@@ -24,20 +23,8 @@ type testRepo struct {
 
 func newTestRepo(t *testing.T) *testRepo {
 	t.Helper()
-	f := cmdutil.NewTest(t)
-	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-	f.Now = func() time.Time {
-		now = now.Add(time.Minute)
-		return now
-	}
+	f := cmdutil.NewTestRepo(t)
 	ctx := context.Background()
-	r, err := repo.Init(ctx, f.Dir, repo.InitOptions{}, f.RepoOptions(ctx))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Close(); err != nil {
-		t.Fatal(err)
-	}
 	tr := &testRepo{TestFactory: f, t: t, ctx: ctx}
 	tr.reopen()
 	return tr

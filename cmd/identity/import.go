@@ -2,7 +2,6 @@ package identity
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -89,41 +88,12 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 		return nil
 	}
 
-	ko := opts.KeyringOptions()
-	old, err := keyringIdentity(ctx, ko)
-	if err != nil {
-		return err
-	}
-	if old != nil && old.ID != nil && old.ID.Recipient() == id.Recipient() {
-		fmt.Fprintln(opts.IO.Out, id.Recipient())
-		fmt.Fprintf(opts.IO.ErrOut, "The OS keyring already holds identity %s; nothing changed.\n", id.Recipient())
-		return nil
-	}
-	if old != nil {
-		if !opts.Force {
-			what := "an unreadable identity"
-			if old.ID != nil {
-				what = "another identity, " + old.ID.Recipient()
-			}
-			return cmdutil.WithHint(fmt.Errorf("the OS keyring already holds %s; not replacing it", what), "%s", overwriteHint)
-		}
-		if old.ID != nil {
-			fmt.Fprintf(opts.IO.ErrOut, "egide: warning: replacing identity %s in the OS keyring: environments wrapped only to it become unreadable\n", old.ID.Recipient())
-		}
-	}
-	loc, err := keyring.Store(ctx, ko, secret)
-	if err != nil {
-		if errors.Is(err, keyring.ErrKeyringUnavailable) {
-			return cmdutil.WithHint(err, "keep it in a file instead: add --out ~/.config/egide/identity, then export EGIDE_IDENTITY_FILE=~/.config/egide/identity")
-		}
-		return err
-	}
-	fmt.Fprintln(opts.IO.Out, id.Recipient())
-	fmt.Fprintf(opts.IO.ErrOut, "Imported identity %s into the %s.\n", id.Recipient(), loc)
-	if src := explicitSource(ko); src != "" {
-		fmt.Fprintf(opts.IO.ErrOut, "egide: warning: %s is set and takes precedence over the OS keyring; unset it to use this identity\n", src)
-	}
-	return nil
+	return storeInKeyring(ctx, opts.IO, opts.KeyringOptions(), id, secret, opts.Force, keyringStore{
+		replaced:    "another identity, ",
+		stored:      "Imported identity %[1]s into the %[2]s.",
+		unavailable: "keep it in a file instead: add --out ~/.config/egide/identity, then export EGIDE_IDENTITY_FILE=~/.config/egide/identity",
+		shadowed:    "this identity",
+	})
 }
 
 // readIdentity reads the secret key from FILE, from a hidden prompt when

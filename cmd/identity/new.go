@@ -2,7 +2,6 @@ package identity
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"time"
@@ -74,36 +73,12 @@ func newRun(ctx context.Context, opts *NewOptions) error {
 		return writeOut(opts.IO, opts.Prompter, id, secret, opts.Out, opts.Passphrase, opts.Now(), "Wrote a new identity")
 	}
 
-	ko := opts.KeyringOptions()
-	old, err := keyringIdentity(ctx, ko)
-	if err != nil {
-		return err
-	}
-	if old != nil {
-		if !opts.Force {
-			what := "an unreadable identity"
-			if old.ID != nil {
-				what = "identity " + old.ID.Recipient()
-			}
-			return cmdutil.WithHint(fmt.Errorf("the OS keyring already holds %s; not replacing it", what), "%s", overwriteHint)
-		}
-		if old.ID != nil {
-			fmt.Fprintf(opts.IO.ErrOut, "egide: warning: replacing identity %s in the OS keyring: environments wrapped only to it become unreadable\n", old.ID.Recipient())
-		}
-	}
-	loc, err := keyring.Store(ctx, ko, secret)
-	if err != nil {
-		if errors.Is(err, keyring.ErrKeyringUnavailable) {
-			return cmdutil.WithHint(err, "write it to a file instead: 'egide identity new --out ~/.config/egide/identity', then export EGIDE_IDENTITY_FILE=~/.config/egide/identity")
-		}
-		return err
-	}
-	fmt.Fprintln(opts.IO.Out, id.Recipient())
-	fmt.Fprintf(opts.IO.ErrOut, "Stored a new identity in the %s.\n", loc)
-	if src := explicitSource(ko); src != "" {
-		fmt.Fprintf(opts.IO.ErrOut, "egide: warning: %s is set and takes precedence over the OS keyring; unset it to use the new identity\n", src)
-	}
-	return nil
+	return storeInKeyring(ctx, opts.IO, opts.KeyringOptions(), id, secret, opts.Force, keyringStore{
+		replaced:    "identity ",
+		stored:      "Stored a new identity in the %[2]s.",
+		unavailable: "write it to a file instead: 'egide identity new --out ~/.config/egide/identity', then export EGIDE_IDENTITY_FILE=~/.config/egide/identity",
+		shadowed:    "the new identity",
+	})
 }
 
 // writeOut writes an identity to out: a new file (mode 0600), or standard

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/egide/egide/cmd/internal/cmdutil"
+	"github.com/egide/egide/cmd/internal/iostreams"
 	"github.com/egide/egide/vault"
 	"github.com/egide/egide/vault/keyring"
 )
@@ -214,3 +215,51 @@ func writeIdentityFile(path, secret string, pass []byte, created time.Time) erro
 
 // overwriteHint is the next step when a keyring identity would be replaced.
 const overwriteHint = "environments wrapped only to it would become unreadable: back it up with 'egide identity export --passphrase --out FILE', then add --force"
+
+// keyringStore words what storeInKeyring says for one command.
+type keyringStore struct {
+	replaced    string // before the recipient of the identity in the way
+	stored      string // success line: %[1]s recipient, %[2]s location
+	unavailable string // hint when no keyring answers
+	shadowed    string // what an explicit EGIDE_IDENTITY* would shadow
+}
+
+// storeInKeyring stores secret (identity id) in the OS keyring. It refuses
+// to replace another identity there unless force, and warns when an
+// explicit source (flag or environment) would still take precedence.
+func storeInKeyring(ctx context.Context, io *iostreams.IOStreams, ko keyring.Options, id *vault.Identity, secret string, force bool, w keyringStore) error {
+	old, err := keyringIdentity(ctx, ko)
+	if err != nil {
+		return err
+	}
+	if old != nil && old.ID != nil && old.ID.Recipient() == id.Recipient() {
+		fmt.Fprintln(io.Out, id.Recipient())
+		fmt.Fprintf(io.ErrOut, "The OS keyring already holds identity %s; nothing changed.\n", id.Recipient())
+		return nil
+	}
+	if old != nil {
+		if !force {
+			what := "an unreadable identity"
+			if old.ID != nil {
+				what = w.replaced + old.ID.Recipient()
+			}
+			return cmdutil.WithHint(fmt.Errorf("the OS keyring already holds %s; not replacing it", what), "%s", overwriteHint)
+		}
+		if old.ID != nil {
+			fmt.Fprintf(io.ErrOut, "egide: warning: replacing identity %s in the OS keyring: environments wrapped only to it become unreadable\n", old.ID.Recipient())
+		}
+	}
+	loc, err := keyring.Store(ctx, ko, secret)
+	if err != nil {
+		if errors.Is(err, keyring.ErrKeyringUnavailable) {
+			return cmdutil.WithHint(err, "%s", w.unavailable)
+		}
+		return err
+	}
+	fmt.Fprintln(io.Out, id.Recipient())
+	fmt.Fprintf(io.ErrOut, w.stored+"\n", id.Recipient(), loc)
+	if src := explicitSource(ko); src != "" {
+		fmt.Fprintf(io.ErrOut, "egide: warning: %s is set and takes precedence over the OS keyring; unset it to use %s\n", src, w.shadowed)
+	}
+	return nil
+}

@@ -2,10 +2,12 @@ package cmdutil
 
 import (
 	"bytes"
+	"context"
 	"testing"
 	"time"
 
 	"github.com/egide/egide/cmd/internal/iostreams"
+	"github.com/egide/egide/repo"
 	"github.com/egide/egide/vault"
 )
 
@@ -40,4 +42,26 @@ func NewTest(t testing.TB) *TestFactory {
 	}
 	t.Cleanup(f.Close)
 	return &TestFactory{Factory: f, In: in, Out: out, ErrOut: errOut, Env: env, Identity: id}
+}
+
+// NewTestRepo returns a TestFactory whose folder holds a new repository
+// (env dev, closed again) and whose clock advances one minute per reading,
+// so that commits get distinct, ordered times.
+func NewTestRepo(t testing.TB) *TestFactory {
+	t.Helper()
+	f := NewTest(t)
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	f.Now = func() time.Time {
+		now = now.Add(time.Minute)
+		return now
+	}
+	ctx := context.Background()
+	r, err := repo.Init(ctx, f.Dir, repo.InitOptions{}, f.RepoOptions(ctx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return f
 }
