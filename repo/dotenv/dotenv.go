@@ -131,15 +131,25 @@ func Encode(w io.Writer, entries []Entry, f Format) error {
 // checkEntries enforces what every format needs: valid, unique keys and
 // values without NUL.
 func checkEntries(entries []Entry) error {
-	seen := make(map[string]struct{}, len(entries))
+	// Keys in strictly ascending order (what Egide exports) are unique
+	// without a set; otherwise remember the ones seen.
+	var seen map[string]struct{}
 	for i, e := range entries {
 		if !validKey(e.Key) {
 			return fmt.Errorf("entry %d: invalid variable name", i+1)
 		}
-		if _, dup := seen[e.Key]; dup {
-			return fmt.Errorf("duplicate key %s", e.Key)
+		if seen == nil && i > 0 && entries[i-1].Key >= e.Key {
+			seen = make(map[string]struct{}, len(entries))
+			for _, p := range entries[:i] {
+				seen[p.Key] = struct{}{}
+			}
 		}
-		seen[e.Key] = struct{}{}
+		if seen != nil {
+			if _, dup := seen[e.Key]; dup {
+				return fmt.Errorf("duplicate key %s", e.Key)
+			}
+			seen[e.Key] = struct{}{}
+		}
 		if strings.IndexByte(e.Value, 0) >= 0 {
 			return fmt.Errorf("value of %s contains a NUL byte", e.Key)
 		}
