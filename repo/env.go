@@ -76,6 +76,10 @@ func (r *Repository) putEnvelope(tx *sqlite.Tx, env sqlite.Env, epoch uint32, k 
 // env looks an environment up by name; "" is the current environment (the
 // one chosen with UseEnv, else the default from init).
 func (r *Repository) env(tx *sqlite.Tx, name string) (sqlite.Env, error) {
+	if e, ok, err := tx.ResolveEnv(name, metaCurrentEnv, metaDefaultEnv); err != nil || ok {
+		return e, err
+	}
+	// Not found: work out which name was meant, for the error.
 	if name == "" {
 		cur, ok, err := tx.Meta(metaCurrentEnv)
 		if err != nil {

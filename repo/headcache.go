@@ -30,6 +30,12 @@ func (r *Repository) cachedHead(tx *sqlite.Tx, env sqlite.Env, commit object.ID)
 	if err != nil || !ok || h.Commit != commit {
 		return nil, false, err
 	}
+	return r.openHeadCache(tx, env, h)
+}
+
+// openHeadCache decrypts and decodes a HEAD cache row.
+func (r *Repository) openHeadCache(tx *sqlite.Tx, env sqlite.Env, h sqlite.HeadCache) ([]Entry, bool, error) {
+	commit := h.Commit
 	k, err := r.key(tx, env, h.Epoch)
 	if err != nil {
 		return nil, false, err

@@ -430,22 +430,23 @@ func (r *Repository) Entries(ctx context.Context, envName, at string) ([]Entry, 
 // cleanHead returns env's sorted state straight from the HEAD cache when
 // there are no uncommitted changes; ok is false otherwise.
 func (r *Repository) cleanHead(tx *sqlite.Tx, env sqlite.Env) ([]Entry, bool, error) {
-	if n, err := tx.CountWorking(env.ID); err != nil || n > 0 {
+	h, ok, err := tx.Head(env.ID, refName(env.Name))
+	if err != nil || !ok || h.Working > 0 || !h.Cached || h.Cache.Commit != h.Target {
 		return nil, false, err
-	}
-	head, ok, err := tx.Ref(refName(env.Name))
-	if err != nil || !ok {
-		return nil, ok, err
 	}
 	// The cache is sealed to HEAD's id, so HEAD's content comes from it; the
 	// commit object is read only to verify its signature, which this
 	// identity's stamp may already vouch for.
-	if !r.stampedID(tx, head) {
-		if _, err := r.trustedCommit(tx, head); err != nil {
+	id, err := r.identity()
+	if err != nil {
+		return nil, false, err
+	}
+	if !id.CheckStamp(stampCommit, h.Target[:], h.Stamp) {
+		if _, err := r.trustedCommit(tx, h.Target); err != nil {
 			return nil, false, err
 		}
 	}
-	return r.cachedHead(tx, env, head)
+	return r.openHeadCache(tx, env, h.Cache)
 }
 
 // stateAt returns the committed state at a REF.

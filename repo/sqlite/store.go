@@ -761,3 +761,49 @@ func (tx *Tx) CountWorking(env object.EnvID) (n int, err error) {
 	_, err = tx.scanOne("SELECT count(*) FROM working WHERE env = ?", []any{env[:]}, &n)
 	return n, err
 }
+
+// Head is everything a read of an environment's clean HEAD needs, fetched
+// in one query: the ref target, its commit's verification stamp, the HEAD
+// cache and how many uncommitted changes there are.
+type Head struct {
+	Target  object.ID
+	Stamp   []byte
+	Cache   HeadCache
+	Cached  bool
+	Working int
+}
+
+// Head returns env's HEAD summary; ok is false when the ref does not exist.
+func (tx *Tx) Head(env object.EnvID, ref string) (h Head, ok bool, err error) {
+	var target, cacheCommit []byte
+	var epoch sql.NullInt64
+	ok, err = tx.scanOne(`SELECT r.target, c.stamp, h.commit_id, h.epoch, h.data,
+			(SELECT count(*) FROM working WHERE env = ?)
+		FROM refs r
+		LEFT JOIN commits c ON c.id = r.target
+		LEFT JOIN heads h ON h.env = ?
+		WHERE r.name = ?`, []any{env[:], env[:], ref},
+		&target, &h.Stamp, &cacheCommit, &epoch, &h.Cache.Data, &h.Working)
+	if !ok || err != nil {
+		return h, ok, err
+	}
+	copy(h.Target[:], target)
+	if len(cacheCommit) == object.Size && epoch.Valid {
+		h.Cached = true
+		copy(h.Cache.Commit[:], cacheCommit)
+		h.Cache.Epoch = uint32(epoch.Int64)
+	}
+	return h, true, nil
+}
+
+// ResolveEnv returns the environment named name, or, when name is "", the
+// one named by the meta key current (else fallback): one query for the
+// common path. ok is false when there is no such environment.
+func (tx *Tx) ResolveEnv(name, current, fallback string) (e Env, ok bool, err error) {
+	var idb []byte
+	ok, err = tx.scanOne(`SELECT id, name, epoch, created FROM envs WHERE name = COALESCE(NULLIF(?, ''),
+			(SELECT value FROM meta WHERE key = ?), (SELECT value FROM meta WHERE key = ?))`,
+		[]any{name, current, fallback}, &idb, &e.Name, &e.Epoch, &e.Created)
+	copy(e.ID[:], idb)
+	return e, ok, err
+}
