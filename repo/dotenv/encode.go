@@ -34,10 +34,10 @@ func encodeDotenv(buf *bytes.Buffer, entries []Entry) {
 //
 // Any other byte, including invalid UTF-8, is written as is.
 func writeValue(buf *bytes.Buffer, v string) {
-	switch {
-	case isBare(v):
+	switch classify(v) {
+	case bare:
 		buf.WriteString(v)
-	case !strings.ContainsAny(v, `'\`) && !hasControl(v):
+	case single:
 		buf.WriteByte('\'')
 		buf.WriteString(v)
 		buf.WriteByte('\'')
@@ -46,35 +46,41 @@ func writeValue(buf *bytes.Buffer, v string) {
 	}
 }
 
-func isBare(v string) bool {
+// Quoting styles, from plainest to most general.
+const (
+	bare = iota
+	single
+	double
+)
+
+// classify picks the plainest quoting that reads back exactly, in one pass
+// over v: bare (only [A-Za-z0-9_./:@%+,=-]), single quotes (no ' or \ and
+// no control character), else double quotes.
+func classify(v string) int {
+	style := bare
 	for i := 0; i < len(v); i++ {
 		c := v[i]
-		if !isNameChar(c) && !strings.ContainsRune("./:@%+,=-", rune(c)) {
-			return false
+		switch {
+		case bareByte[c]:
+		case c == '\'' || c == '\\' || c < 0x20 || c == 0x7f:
+			return double
+		case c == 0xc2 && i+1 < len(v) && v[i+1] >= 0x80 && v[i+1] <= 0x9f:
+			return double // a C1 control character, U+0080–U+009F
+		default:
+			style = single
 		}
 	}
-	return true
+	return style
 }
 
-// hasControl reports whether v has a C0 or C1 control character or DEL.
-func hasControl(v string) bool {
-	for i := 0; i < len(v); {
-		c := v[i]
-		if c < utf8.RuneSelf {
-			if c < 0x20 || c == 0x7f {
-				return true
-			}
-			i++
-			continue
-		}
-		r, n := utf8.DecodeRuneInString(v[i:])
-		if 0x80 <= r && r <= 0x9f && n == 2 {
-			return true
-		}
-		i += n
+// bareByte marks the bytes a value may hold and stay unquoted.
+var bareByte = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		t[c] = isNameChar(byte(c)) || strings.IndexByte("./:@%+,=-", byte(c)) >= 0
 	}
-	return false
-}
+	return t
+}()
+
 
 func writeDoubleQuoted(buf *bytes.Buffer, v string) {
 	buf.WriteByte('"')
