@@ -81,7 +81,6 @@ var bareByte = func() (t [256]bool) {
 	return t
 }()
 
-
 func writeDoubleQuoted(buf *bytes.Buffer, v string) {
 	buf.WriteByte('"')
 	for i := 0; i < len(v); {
