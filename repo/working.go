@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/egide/egide/repo/dotenv"
 	"github.com/egide/egide/repo/object"
 	"github.com/egide/egide/repo/sqlite"
 )
@@ -14,11 +15,9 @@ import (
 // workDomain prefixes the associated data of a sealed working-state row.
 const workDomain = "egide v1 work\x00"
 
-// Entry is one key and its value.
-type Entry struct {
-	Key   string `json:"key"`
-	Value string `json:"value"`
-}
+// Entry is one key and its value; the same type as dotenv.Entry, so a
+// state goes to the codecs without a copy.
+type Entry = dotenv.Entry
 
 // ChangeKind says how a key differs between two states.
 type ChangeKind string

@@ -69,7 +69,7 @@ func editRun(ctx context.Context, opts *EditOptions) error {
 	}
 	var buf bytes.Buffer
 	fmt.Fprintf(&buf, "# egide: environment %q. Edit, save and quit to stage the changes;\n# delete a line to remove its key. An empty file changes nothing.\n", env)
-	if err := dotenv.Encode(&buf, toDotenv(entries), dotenv.FormatDotenv); err != nil {
+	if err := dotenv.Encode(&buf, entries, dotenv.FormatDotenv); err != nil {
 		return err
 	}
 	edited, err := editInPrivateFile(ctx, opts, env, buf.Bytes())

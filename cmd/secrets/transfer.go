@@ -115,10 +115,7 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 	if err != nil {
 		return err
 	}
-	sets := make([]repo.Entry, len(entries))
-	for i, e := range entries {
-		sets[i] = repo.Entry{Key: e.Key, Value: e.Value}
-	}
+	sets := entries
 	if err := r.Set(ctx, env, sets); err != nil {
 		return err
 	}
@@ -188,13 +185,5 @@ func exportRun(ctx context.Context, opts *ExportOptions) error {
 	if err != nil {
 		return err
 	}
-	return dotenv.Encode(opts.IO.Out, toDotenv(entries), format)
-}
-
-func toDotenv(entries []repo.Entry) []dotenv.Entry {
-	out := make([]dotenv.Entry, len(entries))
-	for i, e := range entries {
-		out[i] = dotenv.Entry{Key: e.Key, Value: e.Value}
-	}
-	return out
+	return dotenv.Encode(opts.IO.Out, entries, format)
 }

@@ -59,24 +59,42 @@ const (
 func classify(v string) int {
 	style := bare
 	for i := 0; i < len(v); i++ {
-		c := v[i]
-		switch {
-		case bareByte[c]:
-		case c == '\'' || c == '\\' || c < 0x20 || c == 0x7f:
-			return double
-		case c == 0xc2 && i+1 < len(v) && v[i+1] >= 0x80 && v[i+1] <= 0x9f:
-			return double // a C1 control character, U+0080–U+009F
-		default:
-			style = single
+		k := byteClass[v[i]]
+		if k <= style {
+			continue
 		}
+		switch k {
+		case double:
+			return double
+		case c1Lead:
+			if i+1 < len(v) && v[i+1] >= 0x80 && v[i+1] <= 0x9f {
+				return double // a C1 control character, U+0080–U+009F
+			}
+		}
+		style = single
 	}
 	return style
 }
 
-// bareByte marks the bytes a value may hold and stay unquoted.
-var bareByte = func() (t [256]bool) {
+// c1Lead marks 0xC2, the first byte of U+0080–U+009F (C1 controls).
+const c1Lead = 3
+
+// byteClass is the plainest quoting each byte allows: bare for
+// [A-Za-z0-9_./:@%+,=-]; double for ', \ and control characters; c1Lead for
+// 0xC2; single for every other byte.
+var byteClass = func() (t [256]int) {
 	for c := 0; c < 256; c++ {
-		t[c] = isNameChar(byte(c)) || strings.IndexByte("./:@%+,=-", byte(c)) >= 0
+		b := byte(c)
+		switch {
+		case isNameChar(b) || strings.IndexByte("./:@%+,=-", b) >= 0:
+			t[c] = bare
+		case b == '\'' || b == '\\' || b < 0x20 || b == 0x7f:
+			t[c] = double
+		case b == 0xc2:
+			t[c] = c1Lead
+		default:
+			t[c] = single
+		}
 	}
 	return t
 }()
