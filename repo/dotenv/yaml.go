@@ -162,7 +162,9 @@ func encodeYAML(buf *bytes.Buffer, entries []Entry) error {
 		switch {
 		case !utf8.ValidString(e.Value):
 			v.Tag, v.Value = "!!binary", base64.StdEncoding.EncodeToString([]byte(e.Value))
-		case yaml11NonString(e.Value):
+		case yaml11NonString(e.Value), tabStartsLine(e.Value):
+			// go-yaml would put a tab at the start of a literal block's
+			// line, which its own parser rejects: double quotes escape it.
 			v.Style = yaml.DoubleQuotedStyle
 		}
 		root.Content = append(root.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: e.Key}, v)
@@ -190,3 +192,9 @@ func yaml11NonString(v string) bool {
 // yaml11Special matches YAML 1.1 base-60 numbers ("1:30") and anything
 // starting like a date, which covers its laxer timestamps.
 var yaml11Special = regexp.MustCompile(`^(?:[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2})`)
+
+// tabStartsLine reports whether a multi-line value has a line that starts
+// with a tab.
+func tabStartsLine(v string) bool {
+	return strings.Contains(v, "\n") && (strings.HasPrefix(v, "\t") || strings.Contains(v, "\n\t"))
+}
