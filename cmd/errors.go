@@ -49,6 +49,7 @@ func HandleError(w io.Writer, err error) int {
 
 func hintFor(err error, code int) string {
 	var (
+		refErr   *repo.RefError
 		invalid  *repo.InvalidError
 		hinted   *cmdutil.HintError
 		notRcpt  *repo.NotRecipientError
@@ -59,6 +60,8 @@ func hintFor(err error, code int) string {
 	switch {
 	case errors.As(err, &hinted):
 		return hinted.Hint
+	case errors.As(err, &refErr):
+		return "fix the values with 'egide set' (write $${ for a literal ${); nothing was started"
 	case errors.As(err, &invalid):
 		switch invalid.What {
 		case "key":

@@ -16,6 +16,7 @@ import (
 	"github.com/egide/egide/cmd/identity"
 	"github.com/egide/egide/cmd/internal/cmdutil"
 	"github.com/egide/egide/cmd/project"
+	runcmd "github.com/egide/egide/cmd/run"
 	"github.com/egide/egide/cmd/secrets"
 	"github.com/spf13/cobra"
 )
@@ -79,6 +80,7 @@ EGIDE_IDENTITY_FILE, --identity FILE).`,
 		history.NewCmdRevert(f, nil),
 		history.NewCmdReset(f, nil),
 		history.NewCmdFsck(f, nil),
+		runcmd.NewCmdRun(f, nil),
 	)
 	markRunErrors(root)
 	return root

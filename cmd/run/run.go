@@ -1,0 +1,190 @@
+package run
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+
+	"github.com/egide/egide/cmd/internal/cmdutil"
+	"github.com/egide/egide/cmd/internal/iostreams"
+	"github.com/egide/egide/repo"
+	"github.com/spf13/cobra"
+)
+
+// Options are run's inputs.
+type Options struct {
+	IO      *iostreams.IOStreams
+	Repo    func(context.Context) (*repo.Repository, error)
+	Env     func(context.Context, *repo.Repository, string) (string, error)
+	Getenv  func(string) string
+	Environ func() []string
+	// Release closes what the process holds open before it execs.
+	Release func()
+
+	EnvFlag  string
+	At       string
+	Command  string
+	Args     []string
+	Mount    string
+	Only     []string
+	Except   []string
+	Prefix   string
+	Preserve []string
+	Pristine bool
+}
+
+// NewCmdRun returns 'egide run'.
+func NewCmdRun(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{IO: f.IO, Repo: f.ReadOnlyRepo, Env: f.EnvName, Getenv: f.Getenv, Environ: os.Environ, Release: f.Close}
+	cmd := &cobra.Command{
+		Use:   "run [flags] -- CMD [ARGS...]",
+		Short: "Run a program with an environment's secrets",
+		Long: `Run CMD with the secrets of an environment added to its environment.
+
+The environment: -e, else EGIDE_ENV, else 'egide env use', else the default.
+The child's environment is egide's own (minus EGIDE_IDENTITY and
+EGIDE_IDENTITY_FILE, which never reach a child), then the secrets, which win
+over same-named variables unless --preserve-env names them (or is "all").
+--pristine starts from PATH, HOME, USER, TERM and LANG only. --only and
+--except choose keys; --prefix P injects each KEY as P+KEY (--prefix APP_
+gives APP_DATABASE_URL). Without --at the working state is used,
+uncommitted changes included.
+
+References between secrets are resolved first: ${KEY} is KEY's value and
+${KEY:-default} a fallback; $${ is a literal "${". A cycle or a reference to
+a missing key is an error that names the keys; nothing is started.
+
+Without --mount, egide replaces itself with CMD (execve): the program gets
+egide's PID, its signals and its exit code, and nothing stays behind. With
+--mount PATH, egide also writes the environment as a dotenv file (0600, in a
+private folder on $XDG_RUNTIME_DIR or /dev/shm), exports its path as
+EGIDE_DOTENV, links PATH to it, and supervises: CMD runs in its own process
+group (the terminal's foreground group on a terminal, so ^C reaches it once),
+signals sent to egide (INT, TERM, HUP, QUIT, USR1, USR2, WINCH) are forwarded
+exactly once, and when CMD ends the file and link are removed and egide exits
+with CMD's code, or 128+N if it died of signal N.
+
+CMD not found: exit 127; found but not executable: 126. Secrets never appear
+in CMD's argv or in egide's output.`,
+		Example: cmdutil.Examples(
+			"egide run -- npm start",
+			"egide run -e prod --only DATABASE_URL -- psql",
+			"egide run --command 'echo $API_KEY | wc -c'",
+			"egide run --prefix APP_ --pristine -- ./server",
+			"egide run --mount .env -- docker compose up"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Args = args
+			if opts.Command != "" && len(args) > 0 {
+				return cmdutil.FlagErrorf("give either --command 'shell string' or -- CMD ARGS, not both")
+			}
+			if opts.Command == "" && len(args) == 0 {
+				return cmdutil.FlagErrorf("nothing to run: egide run -- CMD [ARGS...]")
+			}
+			if err := cmdutil.ValidateKeyArgs(append(append([]string{}, opts.Only...), opts.Except...)); err != nil {
+				return err
+			}
+			if opts.Prefix != "" && repo.ValidateKey(opts.Prefix+"X") != nil {
+				return cmdutil.FlagErrorf("--prefix %q does not make valid variable names", opts.Prefix)
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runRun(cmd.Context(), opts)
+		},
+	}
+	cmdutil.AddEnvFlag(cmd, &opts.EnvFlag)
+	fl := cmd.Flags()
+	fl.StringVar(&opts.At, "at", "", "use the committed state at REF")
+	fl.StringVarP(&opts.Command, "command", "c", "", "run this string with $SHELL -c (for pipes and &&)")
+	fl.StringVar(&opts.Mount, "mount", "", "also write the environment to a private 0600 dotenv file linked at PATH (exported as EGIDE_DOTENV)")
+	fl.StringSliceVar(&opts.Only, "only", nil, "inject only these keys")
+	fl.StringSliceVar(&opts.Except, "except", nil, "do not inject these keys")
+	fl.StringVar(&opts.Prefix, "prefix", "", "inject each KEY as PREFIX+KEY")
+	fl.StringSliceVar(&opts.Preserve, "preserve-env", nil, `keep the parent's value of these variables ("all" for every one)`)
+	fl.BoolVar(&opts.Pristine, "pristine", false, "start from PATH, HOME, USER, TERM and LANG only")
+	cmd.Flags().SetInterspersed(false)
+	return cmd
+}
+
+func runRun(ctx context.Context, opts *Options) error {
+	r, err := opts.Repo(ctx)
+	if err != nil {
+		return err
+	}
+	env, err := opts.Env(ctx, r, opts.EnvFlag)
+	if err != nil {
+		return err
+	}
+	entries, err := r.Entries(ctx, env, opts.At)
+	if err != nil {
+		return err
+	}
+	if entries, err = repo.ResolveRefs(entries); err != nil {
+		return err
+	}
+	childEnv, _, err := buildEnv(opts.Environ(), entries, envSpec{
+		only: opts.Only, except: opts.Except, prefix: opts.Prefix, preserve: opts.Preserve, pristine: opts.Pristine,
+	})
+	if err != nil {
+		return err
+	}
+	argv := opts.Args
+	if opts.Command != "" {
+		sh := opts.Getenv("SHELL")
+		if sh == "" {
+			sh = "/bin/sh"
+		}
+		argv = []string{sh, "-c", opts.Command}
+	}
+	path, err := lookPath(argv[0])
+	if err != nil {
+		return err
+	}
+	if opts.Mount == "" {
+		opts.IO.Flush()
+		if opts.Release != nil {
+			opts.Release()
+		}
+		err := syscall.Exec(path, argv, childEnv)
+		return execError(argv[0], err)
+	}
+	code, err := supervise(ctx, opts, path, argv, childEnv, entries)
+	if err != nil {
+		return err
+	}
+	if code != 0 {
+		return &cmdutil.ExitError{Code: code}
+	}
+	return nil
+}
+
+// lookPath finds name as a shell would, failing with exit 127 when it is
+// not found and 126 when it cannot be executed.
+func lookPath(name string) (string, error) {
+	p, err := exec.LookPath(name)
+	if err == nil {
+		return p, nil
+	}
+	if errors.Is(err, fs.ErrPermission) {
+		return "", &cmdutil.ExitError{Code: 126, Message: fmt.Sprintf("cannot run %s: permission denied (not executable)", name)}
+	}
+	if strings.ContainsRune(name, '/') {
+		if fi, serr := os.Stat(name); serr == nil && !fi.IsDir() {
+			return "", &cmdutil.ExitError{Code: 126, Message: fmt.Sprintf("cannot run %s: not executable", name)}
+		}
+	}
+	return "", &cmdutil.ExitError{Code: 127, Message: fmt.Sprintf("%s: command not found (check the name and $PATH)", name)}
+}
+
+// execError turns a failed execve into the shell's exit codes.
+func execError(name string, err error) error {
+	if errors.Is(err, syscall.ENOENT) {
+		return &cmdutil.ExitError{Code: 127, Message: fmt.Sprintf("%s: command not found", name)}
+	}
+	return &cmdutil.ExitError{Code: 126, Message: fmt.Sprintf("cannot run %s: %v", name, err)}
+}

@@ -1,0 +1,157 @@
+package run
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/egide/egide/cmd/internal/cmdutil"
+	"github.com/egide/egide/repo"
+	"github.com/egide/egide/repo/dotenv"
+	"golang.org/x/sys/unix"
+)
+
+// forwarded are the signals egide passes on to the child.
+var forwarded = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT,
+	syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH}
+
+// supervise runs the child under egide and returns its exit status (128+N
+// for death by signal N). See the package documentation for the contract.
+func supervise(ctx context.Context, opts *Options, path string, argv, env []string, entries []repo.Entry) (int, error) {
+	// Subscribe before anything else, so that no signal is lost: those that
+	// arrive before the child starts wait in the channel.
+	sigs := make(chan os.Signal, 64)
+	signal.Notify(sigs, forwarded...)
+	defer signal.Stop(sigs)
+
+	if opts.Mount != "" {
+		file, cleanup, err := mount(opts, entries)
+		if err != nil {
+			return 0, err
+		}
+		defer cleanup()
+		env = append(env, "EGIDE_DOTENV="+file)
+	}
+	opts.IO.Flush()
+	if opts.Release != nil {
+		opts.Release() // nothing of the repository stays open in the child
+	}
+
+	c := exec.Command(path)
+	c.Args, c.Env = argv, env
+	c.Stdin, c.Stdout, c.Stderr = os.Stdin, os.Stdout, os.Stderr
+	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	tty, fg := foreground()
+	if fg {
+		// The child's group takes the terminal: the terminal's own signals
+		// (^C, ^\, resizes) go to it directly, and only to it.
+		c.SysProcAttr.Foreground = true
+		c.SysProcAttr.Ctty = tty
+	}
+	if err := c.Start(); err != nil {
+		return 0, execError(argv[0], err)
+	}
+	if fg {
+		defer takeTerminal(tty)
+	}
+	done := make(chan error, 1)
+	go func() { done <- c.Wait() }()
+	for {
+		select {
+		case sig := <-sigs:
+			// Sent to egide, not by the terminal (which now talks to the
+			// child's group): forward it to the child's group, once.
+			syscall.Kill(-c.Process.Pid, sig.(syscall.Signal))
+		case err := <-done:
+			return exitStatus(c, err)
+		}
+	}
+}
+
+// exitStatus returns the child's exit code, or 128+N if signal N killed it.
+func exitStatus(c *exec.Cmd, err error) (int, error) {
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) {
+		return 0, fmt.Errorf("wait for %s: %w", c.Path, err)
+	}
+	ws, ok := c.ProcessState.Sys().(syscall.WaitStatus)
+	if ok && ws.Signaled() {
+		return 128 + int(ws.Signal()), nil
+	}
+	return c.ProcessState.ExitCode(), nil
+}
+
+// foreground reports whether egide runs in the foreground of a terminal on
+// standard input, and that terminal's descriptor.
+func foreground() (int, bool) {
+	fd := int(os.Stdin.Fd())
+	pgrp, err := unix.IoctlGetInt(fd, unix.TIOCGPGRP)
+	return fd, err == nil && pgrp == unix.Getpgrp()
+}
+
+// takeTerminal makes egide's group the terminal's foreground group again
+// once the child is done. From the background this raises SIGTTOU, which
+// is ignored for the call.
+func takeTerminal(tty int) {
+	signal.Ignore(syscall.SIGTTOU)
+	defer signal.Reset(syscall.SIGTTOU)
+	unix.IoctlSetPointerInt(tty, unix.TIOCSPGRP, unix.Getpgrp())
+}
+
+// mount writes the environment as a dotenv file (0600) in a new private
+// folder on a memory-backed file system where there is one, links
+// opts.Mount to it, and returns the file's path and a function that removes
+// both. It never replaces an existing file.
+func mount(opts *Options, entries []repo.Entry) (string, func(), error) {
+	if _, err := os.Lstat(opts.Mount); err == nil {
+		return "", nil, cmdutil.WithHint(fmt.Errorf("--mount %s: the path exists; egide does not replace files", opts.Mount), "give a path that does not exist yet, e.g. --mount .env.egide")
+	}
+	dir, err := os.MkdirTemp(privateBase(opts.Getenv), "egide-run-")
+	if err != nil {
+		return "", nil, fmt.Errorf("--mount: %w", err)
+	}
+	cleanup := func() {
+		if fi, err := os.Stat(filepath.Join(dir, ".env")); err == nil {
+			os.WriteFile(filepath.Join(dir, ".env"), make([]byte, fi.Size()), 0o600)
+		}
+		os.RemoveAll(dir)
+		if target, err := os.Readlink(opts.Mount); err == nil && filepath.Dir(target) == dir {
+			os.Remove(opts.Mount)
+		}
+	}
+	var buf bytes.Buffer
+	err = dotenv.Encode(&buf, entries, dotenv.FormatDotenv)
+	if err == nil {
+		err = os.Chmod(dir, 0o700)
+	}
+	file := filepath.Join(dir, ".env")
+	if err == nil {
+		err = os.WriteFile(file, buf.Bytes(), 0o600)
+	}
+	clear(buf.Bytes())
+	if err == nil {
+		err = os.Symlink(file, opts.Mount)
+	}
+	if err != nil {
+		cleanup()
+		return "", nil, fmt.Errorf("--mount: %w", err)
+	}
+	return file, cleanup, nil
+}
+
+// privateBase is where private files go: per-user, memory-backed folders
+// first.
+func privateBase(getenv func(string) string) string {
+	for _, d := range []string{getenv("XDG_RUNTIME_DIR"), "/dev/shm"} {
+		if fi, err := os.Stat(d); d != "" && err == nil && fi.IsDir() {
+			return d
+		}
+	}
+	return os.TempDir()
+}
