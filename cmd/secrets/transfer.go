@@ -145,12 +145,18 @@ Without --at it exports the working state, uncommitted changes included.
 
 dotenv output reads back exactly with 'egide import' (and docker compose):
 values that need it are double-quoted with escapes, '$' included, so nothing
-is expanded on the way back. shell prints 'export KEY='…'' lines for eval.`,
+is expanded on the way back. shell prints 'export KEY='…'' lines for eval.
+docker is docker run's --env-file format (literal, one line per value; a
+multi-line value is an error). k8s-secret is a Kubernetes Secret manifest
+named PROJECT-ENV with base64 data. github-actions prints NAME<<DELIMITER
+blocks to append to $GITHUB_ENV (multi-line safe).`,
 		Example: cmdutil.Examples(
 			"egide export > .env.local",
 			"egide export --format json -e staging | jq .",
 			"eval \"$(egide export --format shell)\"",
-			"egide export --at prod~1 --format yaml"),
+			"egide export --at prod~1 --format yaml",
+			"egide export -e prod --format k8s-secret | kubectl apply -f -",
+			`egide export -e ci --format github-actions >> "$GITHUB_ENV"`),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if _, err := dotenv.ParseFormat(opts.Format); err != nil {
@@ -164,7 +170,7 @@ is expanded on the way back. shell prints 'export KEY='…'' lines for eval.`,
 	}
 	cmdutil.AddEnvFlag(cmd, &opts.EnvFlag)
 	cmd.Flags().StringVar(&opts.At, "at", "", "export the committed state at REF")
-	cmd.Flags().StringVar(&opts.Format, "format", "dotenv", "dotenv, json, yaml or shell")
+	cmd.Flags().StringVar(&opts.Format, "format", "dotenv", "dotenv, json, yaml, shell, docker, k8s-secret or github-actions")
 	return cmd
 }
 
@@ -185,5 +191,36 @@ func exportRun(ctx context.Context, opts *ExportOptions) error {
 	if err != nil {
 		return err
 	}
-	return dotenv.Encode(opts.IO.Out, entries, format)
+	var eo dotenv.EncodeOptions
+	if format == dotenv.FormatK8sSecret {
+		name, err := r.ResolveEnv(ctx, env)
+		if err != nil {
+			return err
+		}
+		project, err := r.Project(ctx)
+		if err != nil {
+			return err
+		}
+		eo.Name = k8sName(project + "-" + name)
+	}
+	return dotenv.EncodeWith(opts.IO.Out, entries, format, eo)
+}
+
+// k8sName turns s into a DNS-1123 name (lowercase letters, digits, '-', at
+// most 253 characters, alphanumeric at both ends) for a Secret.
+func k8sName(s string) string {
+	b := []byte(strings.ToLower(s))
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			b[i] = '-'
+		}
+	}
+	out := strings.Trim(string(b), "-")
+	if len(out) > 253 {
+		out = strings.TrimRight(out[:253], "-")
+	}
+	if out == "" {
+		return "egide"
+	}
+	return out
 }

@@ -18,12 +18,16 @@ type Entry struct {
 // Format names a text representation of a list of entries.
 type Format string
 
-// The supported formats. Only FormatShell is write-only.
+// The supported formats. Shell, docker, k8s-secret and github-actions are
+// write-only.
 const (
-	FormatDotenv Format = "dotenv"
-	FormatJSON   Format = "json"
-	FormatYAML   Format = "yaml"
-	FormatShell  Format = "shell"
+	FormatDotenv        Format = "dotenv"
+	FormatJSON          Format = "json"
+	FormatYAML          Format = "yaml"
+	FormatShell         Format = "shell"
+	FormatDocker        Format = "docker"         // docker run --env-file: KEY=VALUE, no quoting
+	FormatK8sSecret     Format = "k8s-secret"     // a Kubernetes Secret manifest (YAML, base64 data)
+	FormatGitHubActions Format = "github-actions" // lines to append to $GITHUB_ENV
 )
 
 // ParseFormat returns the Format named by s, ignoring case. Besides the
@@ -39,8 +43,14 @@ func ParseFormat(s string) (Format, error) {
 		return FormatYAML, nil
 	case "shell", "sh":
 		return FormatShell, nil
+	case "docker":
+		return FormatDocker, nil
+	case "k8s-secret", "k8s":
+		return FormatK8sSecret, nil
+	case "github-actions", "github":
+		return FormatGitHubActions, nil
 	}
-	return "", fmt.Errorf("unknown format %q (want dotenv, json, yaml or shell)", s)
+	return "", fmt.Errorf("unknown format %q (want dotenv, json, yaml, shell, docker, k8s-secret or github-actions)", s)
 }
 
 // ParseError reports malformed input. It names the file and line and says
@@ -92,7 +102,7 @@ func Decode(r io.Reader, file string, f Format, lookup func(string) (string, boo
 			return decodeJSON(data, file)
 		}
 		return decodeYAML(data, file)
-	case FormatShell:
+	case FormatShell, FormatDocker, FormatK8sSecret, FormatGitHubActions:
 		return nil, fmt.Errorf("decode %s: %w", f, errors.ErrUnsupported)
 	}
 	return nil, fmt.Errorf("decode: unknown format %q", string(f))
@@ -104,6 +114,17 @@ func Decode(r io.Reader, file string, f Format, lookup func(string) (string, boo
 // written unless all entries can be encoded. Errors name the key, never the
 // value.
 func Encode(w io.Writer, entries []Entry, f Format) error {
+	return EncodeWith(w, entries, f, EncodeOptions{})
+}
+
+// EncodeOptions tune formats that need more than the entries.
+type EncodeOptions struct {
+	// Name is the k8s-secret's metadata.name (default "egide").
+	Name string
+}
+
+// EncodeWith is Encode with options.
+func EncodeWith(w io.Writer, entries []Entry, f Format, o EncodeOptions) error {
 	if err := checkEntries(entries); err != nil {
 		return fmt.Errorf("encode %s: %w", f, err)
 	}
@@ -118,6 +139,12 @@ func Encode(w io.Writer, entries []Entry, f Format) error {
 		err = encodeJSON(&buf, entries)
 	case FormatYAML:
 		err = encodeYAML(&buf, entries)
+	case FormatDocker:
+		err = encodeDocker(&buf, entries)
+	case FormatK8sSecret:
+		err = encodeK8sSecret(&buf, entries, o.Name)
+	case FormatGitHubActions:
+		err = encodeGitHubActions(&buf, entries)
 	default:
 		err = fmt.Errorf("unknown format %q", string(f))
 	}
