@@ -68,6 +68,8 @@ func hintFor(err error, code int) string {
 			return "key names look like API_KEY: letters, digits and _, not starting with a digit"
 		case "value":
 			return "a value holds no NUL byte and at most 128 KiB; nothing was changed"
+		case "branch":
+			return "give the branch's name as git shows it, e.g. main or release/2.0"
 		case "ref":
 			return "REF is a commit id or a prefix of 4+ hex digits, HEAD, HEAD~N, ENV or ENV~N; see 'egide log'"
 		default:

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/egide/egide/repo/object"
 	"github.com/egide/egide/repo/sqlite"
@@ -76,6 +77,22 @@ func (r *Repository) putEnvelope(tx *sqlite.Tx, env sqlite.Env, epoch uint32, k 
 // env looks an environment up by name; "" is the current environment (the
 // one chosen with UseEnv, else the default from init).
 func (r *Repository) env(tx *sqlite.Tx, name string) (sqlite.Env, error) {
+	if name == "" && r.opts.Branch != nil {
+		// A mapped git branch comes before 'env use' and the default.
+		if has, err := tx.HasMetaPrefix(metaBranch); err != nil {
+			return sqlite.Env{}, err
+		} else if has {
+			if b := r.opts.Branch(); b != "" {
+				mapped, ok, err := tx.Meta(metaBranch + b)
+				if err != nil {
+					return sqlite.Env{}, err
+				}
+				if ok {
+					name = mapped
+				}
+			}
+		}
+	}
 	if e, ok, err := tx.ResolveEnv(name, metaCurrentEnv, metaDefaultEnv); err != nil || ok {
 		return e, err
 	}
@@ -256,6 +273,17 @@ func (r *Repository) DeleteEnv(ctx context.Context, name string) error {
 		if err := tx.DeleteEnv(env.ID); err != nil {
 			return err
 		}
+		maps, err := tx.MetaPrefix(metaBranch)
+		if err != nil {
+			return err
+		}
+		for k, v := range maps {
+			if v == name {
+				if err := tx.DeleteMeta(k); err != nil {
+					return err
+				}
+			}
+		}
 		if cur, ok, err := tx.Meta(metaCurrentEnv); err != nil {
 			return err
 		} else if ok && cur == name {
@@ -334,6 +362,17 @@ func (r *Repository) RenameEnv(ctx context.Context, old, name string) error {
 			if v, ok, err := tx.Meta(k); err != nil {
 				return err
 			} else if ok && v == old {
+				if err := tx.SetMeta(k, name); err != nil {
+					return err
+				}
+			}
+		}
+		maps, err := tx.MetaPrefix(metaBranch)
+		if err != nil {
+			return err
+		}
+		for k, v := range maps {
+			if v == old {
 				if err := tx.SetMeta(k, name); err != nil {
 					return err
 				}
@@ -468,4 +507,35 @@ func (r *Repository) ensureMember(tx *sqlite.Tx) (*vault.Identity, error) {
 		}
 	}
 	return nil, fmt.Errorf("%w: %s holds no environment key granted by a member", ErrNotMember, id.Recipient())
+}
+
+// MapBranch makes git branch select env (when no -e or EGIDE_ENV says
+// otherwise); env "" removes the mapping.
+func (r *Repository) MapBranch(ctx context.Context, branch, env string) error {
+	if branch == "" || strings.ContainsAny(branch, " \t\n\r~^:?*[\\") || strings.Contains(branch, "..") {
+		return &InvalidError{What: "branch", Msg: fmt.Sprintf("invalid git branch name %q", printable(branch))}
+	}
+	return r.update(ctx, func(tx *sqlite.Tx) error {
+		if env == "" {
+			return tx.DeleteMeta(metaBranch + branch)
+		}
+		e, err := r.env(tx, env)
+		if err != nil {
+			return err
+		}
+		return tx.SetMeta(metaBranch+branch, e.Name)
+	})
+}
+
+// BranchMaps returns every git branch → environment mapping.
+func (r *Repository) BranchMaps(ctx context.Context) (map[string]string, error) {
+	out := map[string]string{}
+	err := r.view(ctx, func(tx *sqlite.Tx) error {
+		m, err := tx.MetaPrefix(metaBranch)
+		for k, v := range m {
+			out[strings.TrimPrefix(k, metaBranch)] = v
+		}
+		return err
+	})
+	return out, err
 }

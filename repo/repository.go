@@ -31,6 +31,7 @@ const (
 	metaProject    = "project"
 	metaDefaultEnv = "default_env"
 	metaCurrentEnv = "current_env"
+	metaBranch     = "branch:" // + git branch name → environment name
 )
 
 // Options configure a Repository. Identity is called at most once, the first
@@ -40,6 +41,9 @@ type Options struct {
 	Now      func() time.Time
 	Author   func() string // "Name <email>" recorded in commits, asked when committing
 	ReadOnly bool          // open for reading only
+	// Branch returns the current git branch ("" when none); it is asked
+	// only when some branch is mapped to an environment (MapBranch).
+	Branch func() string
 }
 
 // Repository is an open Egide repository.

@@ -35,6 +35,7 @@ environment chosen with 'egide env use', the default from 'egide init'.`,
 		NewCmdUse(f, nil),
 		NewCmdRotateKey(f, nil),
 		NewCmdGrant(f, nil),
+		NewCmdMap(f, nil),
 	)
 	return cmd
 }

@@ -807,3 +807,33 @@ func (tx *Tx) ResolveEnv(name, current, fallback string) (e Env, ok bool, err er
 	copy(e.ID[:], idb)
 	return e, ok, err
 }
+
+// MetaPrefix returns every metadata entry whose key starts with prefix.
+func (tx *Tx) MetaPrefix(prefix string) (map[string]string, error) {
+	rows, err := tx.query("SELECT key, value FROM meta WHERE key >= ? AND key < ? ORDER BY key", prefix, prefix+"\xff")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, err
+		}
+		out[k] = v
+	}
+	return out, rows.Err()
+}
+
+// HasMetaPrefix reports whether any metadata key starts with prefix.
+func (tx *Tx) HasMetaPrefix(prefix string) (ok bool, err error) {
+	_, err = tx.scanOne("SELECT EXISTS (SELECT 1 FROM meta WHERE key >= ? AND key < ?)", []any{prefix, prefix + "\xff"}, &ok)
+	return ok, err
+}
+
+// DeleteMeta removes a metadata entry.
+func (tx *Tx) DeleteMeta(key string) error {
+	_, err := tx.exec("DELETE FROM meta WHERE key = ?", key)
+	return err
+}

@@ -83,6 +83,7 @@ func (f *Factory) RepoOptions(ctx context.Context) repo.Options {
 		},
 		Now:    f.Now,
 		Author: func() string { return Author(f.Getenv) },
+		Branch: func() string { return gitBranch(f.Dir) },
 	}
 }
 
@@ -136,7 +137,8 @@ func (f *Factory) Close() {
 }
 
 // Env resolves the environment a command works on: the -e flag, else
-// EGIDE_ENV, else the one chosen with 'egide env use', else the default.
+// EGIDE_ENV, else the one mapped to the current git branch ('egide env
+// map'), else the one chosen with 'egide env use', else the default.
 func (f *Factory) Env(ctx context.Context, r *repo.Repository, flag string) (string, error) {
 	if flag == "" {
 		flag = f.Getenv("EGIDE_ENV")
