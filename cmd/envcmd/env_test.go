@@ -63,7 +63,7 @@ func isUsage(err error) bool {
 func TestNewCmdEnv(t *testing.T) {
 	tf := cmdutil.NewTest(t)
 	cmd := NewCmdEnv(tf.Factory)
-	want := map[string]bool{"list": true, "create": true, "delete": true, "rename": true, "use": true, "rotate-key": true, "grant": true}
+	want := map[string]bool{"list": true, "create": true, "delete": true, "rename": true, "use": true, "rotate-key": true, "grant": true, "map": true}
 	for _, c := range cmd.Commands() {
 		if !want[c.Name()] {
 			t.Errorf("unexpected subcommand %q", c.Name())
