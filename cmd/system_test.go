@@ -105,6 +105,8 @@ func TestPlantAndGrep(t *testing.T) {
 		"author":         "PLANTED-AUTHOR-0a9f",
 		"working value":  "PLANTED-WORKING-91ab",
 		"working key":    "PLANTED_WORKKEY_33c0",
+		"local value":    "PLANTED-LOCAL-77d2",
+		"local key":      "PLANTED_LOCALKEY_e5a1",
 		"identity":       s.secret,
 	}
 	s.env = append(s.env, "EGIDE_AUTHOR=PLANTED-AUTHOR-0a9f <a@example.com>")
@@ -113,6 +115,7 @@ func TestPlantAndGrep(t *testing.T) {
 	s.must("", "commit", "-m", planted["commit message"])
 	s.must("", "env", "rotate-key", "dev")
 	s.must(planted["working value"], "set", planted["working key"])
+	s.must(planted["local value"], "set", "--local", planted["local key"])
 	if got := s.must("", "get", planted["key name"]); got != planted["value"] {
 		t.Fatalf("get = %q", got)
 	}

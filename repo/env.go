@@ -410,6 +410,10 @@ func (r *Repository) RotateKey(ctx context.Context, name string, remove ...strin
 		if err != nil {
 			return err
 		}
+		local, err := r.loadLocal(tx, env)
+		if err != nil {
+			return err
+		}
 		envs, err := tx.Envelopes(env.ID)
 		if err != nil {
 			return err
@@ -440,6 +444,15 @@ func (r *Repository) RotateKey(ctx context.Context, name string, remove ...strin
 		}
 		for _, c := range work {
 			if err := r.putWork(tx, env, c); err != nil {
+				return err
+			}
+		}
+		// Personal overrides move to the new epoch too.
+		if err := tx.ClearLocal(env.ID); err != nil {
+			return err
+		}
+		for _, e := range local {
+			if err := r.putLocal(tx, env, e); err != nil {
 				return err
 			}
 		}

@@ -609,3 +609,35 @@ func TestSchemaTooNewAndReadOnly(t *testing.T) {
 		t.Fatalf("newer schema: %v", err)
 	}
 }
+
+func TestLocalOverrides(t *testing.T) {
+	f := newFixture(t)
+	f.set("A", "team")
+	f.commit("a")
+	if err := f.r.SetLocal(f.ctx, "dev", []Entry{{Key: "A", Value: "mine"}, {Key: "ONLY_ME", Value: "x"}}); err != nil {
+		t.Fatal(err)
+	}
+	// Never part of the environment: not staged, not committed, not read.
+	if st, _ := f.r.Status(f.ctx, "dev"); len(st) != 0 {
+		t.Fatalf("status shows local overrides: %v", st)
+	}
+	if f.get("A", "") != "team" {
+		t.Fatal("get returns the local override")
+	}
+	if _, err := f.r.RotateKey(f.ctx, "dev"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.r.Local(f.ctx, "dev")
+	if err != nil || len(got) != 2 || got[0].Value != "mine" || got[1].Key != "ONLY_ME" {
+		t.Fatalf("local after rotation = %v, %v", got, err)
+	}
+	if err := f.r.UnsetLocal(f.ctx, "dev", []string{"ONLY_ME", "NONE"}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("unset of a missing override: %v", err)
+	}
+	if err := f.r.UnsetLocal(f.ctx, "dev", []string{"ONLY_ME"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := f.r.Local(f.ctx, "dev"); len(got) != 1 {
+		t.Fatalf("after unset: %v", got)
+	}
+}

@@ -46,10 +46,12 @@ func NewCmdRun(f *cmdutil.Factory, runF func(context.Context, *Options) error) *
 		Short: "Run a program with an environment's secrets",
 		Long: `Run CMD with the secrets of an environment added to its environment.
 
-The environment: -e, else EGIDE_ENV, else 'egide env use', else the default.
-The child's environment is egide's own (minus EGIDE_IDENTITY and
-EGIDE_IDENTITY_FILE, which never reach a child), then the secrets, which win
-over same-named variables unless --preserve-env names them (or is "all").
+The environment: -e, else EGIDE_ENV, else the one mapped to the current git
+branch ('egide env map'), else 'egide env use', else the default. The
+child's environment is egide's own (minus EGIDE_IDENTITY and
+EGIDE_IDENTITY_FILE, which never reach a child), then the secrets with your
+personal overrides ('egide set --local') on top; they win over same-named
+variables unless --preserve-env names them (or is "all").
 --pristine starts from PATH, HOME, USER, TERM and LANG only. --only and
 --except choose keys; --prefix P injects each KEY as P+KEY (--prefix APP_
 gives APP_DATABASE_URL). Without --at the working state is used,
@@ -124,7 +126,11 @@ func runRun(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	if entries, err = repo.ResolveRefs(entries); err != nil {
+	local, err := r.Local(ctx, env)
+	if err != nil {
+		return err
+	}
+	if entries, err = repo.ResolveRefs(overlay(entries, local)); err != nil {
 		return err
 	}
 	childEnv, _, err := buildEnv(opts.Environ(), entries, envSpec{
@@ -187,4 +193,25 @@ func execError(name string, err error) error {
 		return &cmdutil.ExitError{Code: 127, Message: fmt.Sprintf("%s: command not found", name)}
 	}
 	return &cmdutil.ExitError{Code: 126, Message: fmt.Sprintf("cannot run %s: %v", name, err)}
+}
+
+// overlay returns entries with the personal overrides in local replacing
+// or adding keys.
+func overlay(entries, local []repo.Entry) []repo.Entry {
+	if len(local) == 0 {
+		return entries
+	}
+	idx := make(map[string]int, len(entries))
+	out := append([]repo.Entry(nil), entries...)
+	for i, e := range out {
+		idx[e.Key] = i
+	}
+	for _, l := range local {
+		if i, ok := idx[l.Key]; ok {
+			out[i] = l
+		} else {
+			out = append(out, l)
+		}
+	}
+	return out
 }

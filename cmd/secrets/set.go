@@ -21,6 +21,7 @@ type SetOptions struct {
 	EnvFlag  string
 	Args     []string
 	FromFile string
+	Local    bool
 }
 
 // NewCmdSet returns 'egide set'.
@@ -39,7 +40,8 @@ hold no NUL byte and at most 128 KiB.`,
 			"egide set DATABASE_URL=postgres://localhost/app PORT=8080",
 			"egide set API_KEY                      # prompts, without echo",
 			"pbpaste | egide set API_KEY -e prod",
-			"egide set TLS_CERT --from-file cert.pem"),
+			"egide set TLS_CERT --from-file cert.pem",
+			"egide set --local DATABASE_URL=postgres://localhost/mine"),
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Args = args
@@ -57,6 +59,7 @@ hold no NUL byte and at most 128 KiB.`,
 	}
 	cmdutil.AddEnvFlag(cmd, &opts.EnvFlag)
 	cmd.Flags().StringVar(&opts.FromFile, "from-file", "", "read the value of KEY from this file")
+	cmd.Flags().BoolVar(&opts.Local, "local", false, "a personal override for 'egide run' in this repository: never committed or pushed")
 	return cmd
 }
 
@@ -117,6 +120,13 @@ func setRun(ctx context.Context, opts *SetOptions) error {
 	env, err := opts.Env(ctx, r, opts.EnvFlag)
 	if err != nil {
 		return err
+	}
+	if opts.Local {
+		if err := r.SetLocal(ctx, env, entries); err != nil {
+			return err
+		}
+		fmt.Fprintf(opts.IO.ErrOut, "Set %d local override(s) in %s, for 'egide run' here only; they are never committed.\n", len(entries), env)
+		return nil
 	}
 	if err := r.Set(ctx, env, entries); err != nil {
 		return err

@@ -17,6 +17,7 @@ type UnsetOptions struct {
 	Env     func(context.Context, *repo.Repository, string) (string, error)
 	EnvFlag string
 	Keys    []string
+	Local   bool
 }
 
 // NewCmdUnset returns 'egide unset'.
@@ -44,6 +45,7 @@ nothing is changed.`,
 		},
 	}
 	cmdutil.AddEnvFlag(cmd, &opts.EnvFlag)
+	cmd.Flags().BoolVar(&opts.Local, "local", false, "remove personal overrides set with 'egide set --local'")
 	return cmd
 }
 
@@ -55,6 +57,13 @@ func unsetRun(ctx context.Context, opts *UnsetOptions) error {
 	env, err := opts.Env(ctx, r, opts.EnvFlag)
 	if err != nil {
 		return err
+	}
+	if opts.Local {
+		if err := r.UnsetLocal(ctx, env, opts.Keys); err != nil {
+			return err
+		}
+		fmt.Fprintf(opts.IO.ErrOut, "Removed %d local override(s) in %s.\n", len(opts.Keys), env)
+		return nil
 	}
 	if err := r.Unset(ctx, env, opts.Keys); err != nil {
 		return err

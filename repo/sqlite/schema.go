@@ -80,6 +80,16 @@ CREATE TABLE heads (
 ALTER TABLE envelopes ADD COLUMN stamp BLOB;
 ALTER TABLE commits ADD COLUMN stamp BLOB;
 `,
+	// 4: personal overrides ('egide set --local'), never committed or pushed.
+	`
+CREATE TABLE local (
+	env   BLOB NOT NULL,
+	wid   BLOB NOT NULL,
+	epoch INTEGER NOT NULL,
+	data  BLOB NOT NULL,
+	PRIMARY KEY (env, wid)
+) WITHOUT ROWID;
+`,
 }
 
 // SchemaVersion is the schema version this build writes.

@@ -487,6 +487,7 @@ func (tx *Tx) DeleteEnv(id object.EnvID) error {
 		"DELETE FROM working WHERE env = ?",
 		"DELETE FROM commits WHERE env = ?",
 		"DELETE FROM heads WHERE env = ?",
+		"DELETE FROM local WHERE env = ?",
 	} {
 		if _, err := tx.exec(q, id[:]); err != nil {
 			return err
@@ -835,5 +836,46 @@ func (tx *Tx) HasMetaPrefix(prefix string) (ok bool, err error) {
 // DeleteMeta removes a metadata entry.
 func (tx *Tx) DeleteMeta(key string) error {
 	_, err := tx.exec("DELETE FROM meta WHERE key = ?", key)
+	return err
+}
+
+// Local returns env's personal overrides (sealed rows).
+func (tx *Tx) Local(env object.EnvID) ([]Work, error) {
+	rows, err := tx.query("SELECT wid, epoch, data FROM local WHERE env = ? ORDER BY wid", env[:])
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Work
+	for rows.Next() {
+		var w Work
+		if err := rows.Scan(&w.WID, &w.Epoch, &w.Data); err != nil {
+			return nil, err
+		}
+		out = append(out, w)
+	}
+	return out, rows.Err()
+}
+
+// PutLocal stores or replaces one personal override.
+func (tx *Tx) PutLocal(env object.EnvID, w Work) error {
+	_, err := tx.exec(`INSERT INTO local (env, wid, epoch, data) VALUES (?, ?, ?, ?)
+		ON CONFLICT (env, wid) DO UPDATE SET epoch = excluded.epoch, data = excluded.data`, env[:], w.WID, w.Epoch, w.Data)
+	return err
+}
+
+// DeleteLocal removes one personal override; ok is false when there was none.
+func (tx *Tx) DeleteLocal(env object.EnvID, wid []byte) (bool, error) {
+	res, err := tx.exec("DELETE FROM local WHERE env = ? AND wid = ?", env[:], wid)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+// ClearLocal removes all of env's personal overrides.
+func (tx *Tx) ClearLocal(env object.EnvID) error {
+	_, err := tx.exec("DELETE FROM local WHERE env = ?", env[:])
 	return err
 }
