@@ -31,6 +31,7 @@ type Options struct {
 	Command  string
 	Args     []string
 	Mount    string
+	Redact   bool
 	Only     []string
 	Except   []string
 	Prefix   string
@@ -71,6 +72,11 @@ signals sent to egide (INT, TERM, HUP, QUIT, USR1, USR2, WINCH) are forwarded
 exactly once, and when CMD ends the file and link are removed and egide exits
 with CMD's code, or 128+N if it died of signal N.
 
+--redact (which also supervises) passes CMD's stdout and stderr through a
+filter that replaces every secret value of 4 bytes or more with
+[REDACTED:KEY], also when a value is split across writes. CMD then writes to
+pipes, not to the terminal.
+
 CMD not found: exit 127; found but not executable: 126. Secrets never appear
 in CMD's argv or in egide's output.`,
 		Example: cmdutil.Examples(
@@ -78,7 +84,8 @@ in CMD's argv or in egide's output.`,
 			"egide run -e prod --only DATABASE_URL -- psql",
 			"egide run --command 'echo $API_KEY | wc -c'",
 			"egide run --prefix APP_ --pristine -- ./server",
-			"egide run --mount .env -- docker compose up"),
+			"egide run --mount .env -- docker compose up",
+			"egide run --redact -- ./deploy.sh 2>&1 | tee deploy.log"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Args = args
 			if opts.Command != "" && len(args) > 0 {
@@ -104,6 +111,7 @@ in CMD's argv or in egide's output.`,
 	fl.StringVar(&opts.At, "at", "", "use the committed state at REF")
 	fl.StringVarP(&opts.Command, "command", "c", "", "run this string with $SHELL -c (for pipes and &&)")
 	fl.StringVar(&opts.Mount, "mount", "", "also write the environment to a private 0600 dotenv file linked at PATH (exported as EGIDE_DOTENV)")
+	fl.BoolVar(&opts.Redact, "redact", false, "replace secret values in the program's stdout and stderr with [REDACTED:KEY]")
 	fl.StringSliceVar(&opts.Only, "only", nil, "inject only these keys")
 	fl.StringSliceVar(&opts.Except, "except", nil, "do not inject these keys")
 	fl.StringVar(&opts.Prefix, "prefix", "", "inject each KEY as PREFIX+KEY")
@@ -151,7 +159,7 @@ func runRun(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	if opts.Mount == "" {
+	if opts.Mount == "" && !opts.Redact {
 		opts.IO.Flush()
 		if opts.Release != nil {
 			opts.Release()

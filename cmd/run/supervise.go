@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/egide/egide/cmd/internal/cmdutil"
 	"github.com/egide/egide/repo"
@@ -46,6 +47,14 @@ func supervise(ctx context.Context, opts *Options, path string, argv, env []stri
 	c := exec.Command(path)
 	c.Args, c.Env = argv, env
 	c.Stdin, c.Stdout, c.Stderr = os.Stdin, os.Stdout, os.Stderr
+	if opts.Redact {
+		out, errOut := newRedactor(os.Stdout, entries), newRedactor(os.Stderr, entries)
+		c.Stdout, c.Stderr = out, errOut
+		// Do not wait forever for descendants that keep the pipes open.
+		c.WaitDelay = 2 * time.Second
+		defer out.Flush()
+		defer errOut.Flush()
+	}
 	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	tty, fg := foreground()
 	if fg {
