@@ -118,3 +118,47 @@ func TestRunSecretsNotInArgv(t *testing.T) {
 		t.Fatalf("a secret is in an argv: %q", out)
 	}
 }
+
+// TestRunWatchRestarts commits from another process while a watched child
+// runs: the child is stopped and started again with the new value; a child
+// that ignores SIGTERM is killed after --grace.
+func TestRunWatchRestarts(t *testing.T) {
+	s := runSandbox(t)
+	script := `echo "$SECRET" > "seen.$$"; echo "$SECRET" > current; trap 'echo stopped >> log; exit 0' TERM; while :; do sleep 0.05; done`
+	c := s.cmd("", "run", "--watch", "--", "sh", "-c", script)
+	var out bytes.Buffer
+	c.Stdout, c.Stderr = &out, &out
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFile(t, filepath.Join(s.dir, "current"), "s3cr3t")
+	s.must("", "set", "SECRET=second")
+	s.must("", "commit", "-m", "rotate")
+	waitFile(t, filepath.Join(s.dir, "current"), "second")
+	waitFile(t, filepath.Join(s.dir, "log"), "stopped")
+	c.Process.Signal(syscall.SIGTERM)
+	if err := c.Wait(); err != nil {
+		t.Fatalf("egide run --watch: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "restarting") {
+		t.Fatalf("no restart notice: %s", out.String())
+	}
+
+	// A child that ignores SIGTERM is killed after the grace period.
+	os.Remove(filepath.Join(s.dir, "current"))
+	stubborn := `echo "$SECRET" > current; trap '' TERM; while :; do sleep 0.05; done`
+	c = s.cmd("", "run", "--watch", "--grace", "300ms", "--", "sh", "-c", stubborn)
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFile(t, filepath.Join(s.dir, "current"), "second")
+	s.must("", "set", "SECRET=third")
+	s.must("", "commit", "-m", "again")
+	waitFile(t, filepath.Join(s.dir, "current"), "third")
+	// SIGINT is forwarded, and the child does not trap it: egide exits 130.
+	c.Process.Signal(syscall.SIGINT)
+	c.Wait()
+	if code := c.ProcessState.ExitCode(); code != 130 {
+		t.Fatalf("exit %d, want 130", code)
+	}
+}

@@ -9,10 +9,12 @@ import (
 	"os/exec"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/egide/egide/cmd/internal/cmdutil"
 	"github.com/egide/egide/cmd/internal/iostreams"
 	"github.com/egide/egide/repo"
+	"github.com/egide/egide/repo/object"
 	"github.com/spf13/cobra"
 )
 
@@ -32,6 +34,8 @@ type Options struct {
 	Args     []string
 	Mount    string
 	Redact   bool
+	Watch    bool
+	Grace    time.Duration
 	Only     []string
 	Except   []string
 	Prefix   string
@@ -72,6 +76,11 @@ signals sent to egide (INT, TERM, HUP, QUIT, USR1, USR2, WINCH) are forwarded
 exactly once, and when CMD ends the file and link are removed and egide exits
 with CMD's code, or 128+N if it died of signal N.
 
+--watch (which also supervises) restarts CMD when the environment gets a
+new commit: egide sends SIGTERM to CMD's process group, waits up to --grace
+(10s) before SIGKILL, and starts CMD again with the new secrets. When CMD
+exits on its own, egide exits with its code.
+
 --redact (which also supervises) passes CMD's stdout and stderr through a
 filter that replaces every secret value of 4 bytes or more with
 [REDACTED:KEY], also when a value is split across writes. CMD then writes to
@@ -85,7 +94,8 @@ in CMD's argv or in egide's output.`,
 			"egide run --command 'echo $API_KEY | wc -c'",
 			"egide run --prefix APP_ --pristine -- ./server",
 			"egide run --mount .env -- docker compose up",
-			"egide run --redact -- ./deploy.sh 2>&1 | tee deploy.log"),
+			"egide run --redact -- ./deploy.sh 2>&1 | tee deploy.log",
+			"egide run --watch --grace 5s -- ./server"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Args = args
 			if opts.Command != "" && len(args) > 0 {
@@ -111,6 +121,8 @@ in CMD's argv or in egide's output.`,
 	fl.StringVar(&opts.At, "at", "", "use the committed state at REF")
 	fl.StringVarP(&opts.Command, "command", "c", "", "run this string with $SHELL -c (for pipes and &&)")
 	fl.StringVar(&opts.Mount, "mount", "", "also write the environment to a private 0600 dotenv file linked at PATH (exported as EGIDE_DOTENV)")
+	fl.BoolVar(&opts.Watch, "watch", false, "restart the program when the environment gets a new commit")
+	fl.DurationVar(&opts.Grace, "grace", 10*time.Second, "with --watch: how long a program may take to stop after SIGTERM before SIGKILL")
 	fl.BoolVar(&opts.Redact, "redact", false, "replace secret values in the program's stdout and stderr with [REDACTED:KEY]")
 	fl.StringSliceVar(&opts.Only, "only", nil, "inject only these keys")
 	fl.StringSliceVar(&opts.Except, "except", nil, "do not inject these keys")
@@ -122,28 +134,7 @@ in CMD's argv or in egide's output.`,
 }
 
 func runRun(ctx context.Context, opts *Options) error {
-	r, err := opts.Repo(ctx)
-	if err != nil {
-		return err
-	}
-	env, err := opts.Env(ctx, r, opts.EnvFlag)
-	if err != nil {
-		return err
-	}
-	entries, err := r.Entries(ctx, env, opts.At)
-	if err != nil {
-		return err
-	}
-	local, err := r.Local(ctx, env)
-	if err != nil {
-		return err
-	}
-	if entries, err = repo.ResolveRefs(overlay(entries, local)); err != nil {
-		return err
-	}
-	childEnv, _, err := buildEnv(opts.Environ(), entries, envSpec{
-		only: opts.Only, except: opts.Except, prefix: opts.Prefix, preserve: opts.Preserve, pristine: opts.Pristine,
-	})
+	entries, childEnv, head, err := prepare(ctx, opts)
 	if err != nil {
 		return err
 	}
@@ -159,7 +150,7 @@ func runRun(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	if opts.Mount == "" && !opts.Redact {
+	if opts.Mount == "" && !opts.Redact && !opts.Watch {
 		opts.IO.Flush()
 		if opts.Release != nil {
 			opts.Release()
@@ -167,7 +158,7 @@ func runRun(ctx context.Context, opts *Options) error {
 		err := syscall.Exec(path, argv, childEnv)
 		return execError(argv[0], err)
 	}
-	code, err := supervise(ctx, opts, path, argv, childEnv, entries)
+	code, err := supervise(ctx, opts, path, argv, childEnv, entries, head)
 	if err != nil {
 		return err
 	}
@@ -175,6 +166,41 @@ func runRun(ctx context.Context, opts *Options) error {
 		return &cmdutil.ExitError{Code: code}
 	}
 	return nil
+}
+
+// prepare reads the environment's secrets with the personal overrides on
+// top, resolves references and builds the child's environment. It also
+// returns the HEAD commit it read (zero without commits or with --at).
+func prepare(ctx context.Context, opts *Options) ([]repo.Entry, []string, object.ID, error) {
+	r, err := opts.Repo(ctx)
+	if err != nil {
+		return nil, nil, object.Zero, err
+	}
+	env, err := opts.Env(ctx, r, opts.EnvFlag)
+	if err != nil {
+		return nil, nil, object.Zero, err
+	}
+	var head object.ID
+	if opts.Watch {
+		if head, err = r.Resolve(ctx, env, "HEAD"); err != nil && !errors.Is(err, repo.ErrNotFound) {
+			return nil, nil, head, err
+		}
+	}
+	entries, err := r.Entries(ctx, env, opts.At)
+	if err != nil {
+		return nil, nil, head, err
+	}
+	local, err := r.Local(ctx, env)
+	if err != nil {
+		return nil, nil, head, err
+	}
+	if entries, err = repo.ResolveRefs(overlay(entries, local)); err != nil {
+		return nil, nil, head, err
+	}
+	childEnv, _, err := buildEnv(opts.Environ(), entries, envSpec{
+		only: opts.Only, except: opts.Except, prefix: opts.Prefix, preserve: opts.Preserve, pristine: opts.Pristine,
+	})
+	return entries, childEnv, head, err
 }
 
 // lookPath finds name as a shell would, failing with exit 127 when it is

@@ -15,6 +15,7 @@ import (
 	"github.com/egide/egide/cmd/internal/cmdutil"
 	"github.com/egide/egide/repo"
 	"github.com/egide/egide/repo/dotenv"
+	"github.com/egide/egide/repo/object"
 	"golang.org/x/sys/unix"
 )
 
@@ -22,28 +23,96 @@ import (
 var forwarded = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT,
 	syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH}
 
+// watchEvery is how often --watch looks for a new commit.
+const watchEvery = 300 * time.Millisecond
+
 // supervise runs the child under egide and returns its exit status (128+N
 // for death by signal N). See the package documentation for the contract.
-func supervise(ctx context.Context, opts *Options, path string, argv, env []string, entries []repo.Entry) (int, error) {
+// With --watch it restarts the child whenever the environment's HEAD moves.
+func supervise(ctx context.Context, opts *Options, path string, argv, env []string, entries []repo.Entry, head object.ID) (int, error) {
 	// Subscribe before anything else, so that no signal is lost: those that
 	// arrive before the child starts wait in the channel.
 	sigs := make(chan os.Signal, 64)
 	signal.Notify(sigs, forwarded...)
 	defer signal.Stop(sigs)
 
-	if opts.Mount != "" {
-		file, cleanup, err := mount(opts, entries)
+	var tick <-chan time.Time
+	if opts.Watch {
+		t := time.NewTicker(watchEvery)
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		c, done, stop, err := start(opts, path, argv, env, entries)
 		if err != nil {
 			return 0, err
 		}
-		defer cleanup()
-		env = append(env, "EGIDE_DOTENV="+file)
+		restarting := false
+		var kill <-chan time.Time
+	wait:
+		for {
+			select {
+			case sig := <-sigs:
+				// Sent to egide, not by the terminal (which now talks to the
+				// child's group): forward it to the child's group, once.
+				syscall.Kill(-c.Process.Pid, sig.(syscall.Signal))
+			case <-tick:
+				if restarting {
+					continue
+				}
+				ne, nenv, nhead, err := prepare(ctx, opts)
+				if opts.Release != nil {
+					opts.Release()
+				}
+				if err != nil || nhead == head {
+					// A bad new state (say, a reference cycle) keeps the
+					// program running on the old one.
+					if err != nil {
+						fmt.Fprintf(opts.IO.ErrOut, "egide: warning: not restarting: %v\n", err)
+						head = nhead
+					}
+					continue
+				}
+				fmt.Fprintf(opts.IO.ErrOut, "egide: new commit %s: restarting %s\n", nhead.Short(), argv[0])
+				head, entries, env = nhead, ne, nenv
+				restarting = true
+				syscall.Kill(-c.Process.Pid, syscall.SIGTERM)
+				kill = time.After(opts.Grace)
+			case <-kill:
+				syscall.Kill(-c.Process.Pid, syscall.SIGKILL)
+			case err := <-done:
+				code, serr := exitStatus(c, err)
+				stop()
+				if restarting && serr == nil {
+					break wait
+				}
+				return code, serr
+			}
+		}
+	}
+}
+
+// start starts one run of the child; stop undoes what start set up
+// (mount, output filters, the terminal) once the child is done.
+func start(opts *Options, path string, argv, env []string, entries []repo.Entry) (*exec.Cmd, chan error, func(), error) {
+	var undo []func()
+	stop := func() {
+		for i := len(undo) - 1; i >= 0; i-- {
+			undo[i]()
+		}
+	}
+	if opts.Mount != "" {
+		file, cleanup, err := mount(opts, entries)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		undo = append(undo, cleanup)
+		env = append(env[:len(env):len(env)], "EGIDE_DOTENV="+file)
 	}
 	opts.IO.Flush()
 	if opts.Release != nil {
 		opts.Release() // nothing of the repository stays open in the child
 	}
-
 	c := exec.Command(path)
 	c.Args, c.Env = argv, env
 	c.Stdin, c.Stdout, c.Stderr = os.Stdin, os.Stdout, os.Stderr
@@ -52,8 +121,7 @@ func supervise(ctx context.Context, opts *Options, path string, argv, env []stri
 		c.Stdout, c.Stderr = out, errOut
 		// Do not wait forever for descendants that keep the pipes open.
 		c.WaitDelay = 2 * time.Second
-		defer out.Flush()
-		defer errOut.Flush()
+		undo = append(undo, func() { out.Flush(); errOut.Flush() })
 	}
 	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	tty, fg := foreground()
@@ -64,23 +132,15 @@ func supervise(ctx context.Context, opts *Options, path string, argv, env []stri
 		c.SysProcAttr.Ctty = tty
 	}
 	if err := c.Start(); err != nil {
-		return 0, execError(argv[0], err)
+		stop()
+		return nil, nil, nil, execError(argv[0], err)
 	}
 	if fg {
-		defer takeTerminal(tty)
+		undo = append(undo, func() { takeTerminal(tty) })
 	}
 	done := make(chan error, 1)
 	go func() { done <- c.Wait() }()
-	for {
-		select {
-		case sig := <-sigs:
-			// Sent to egide, not by the terminal (which now talks to the
-			// child's group): forward it to the child's group, once.
-			syscall.Kill(-c.Process.Pid, sig.(syscall.Signal))
-		case err := <-done:
-			return exitStatus(c, err)
-		}
-	}
+	return c, done, stop, nil
 }
 
 // exitStatus returns the child's exit code, or 128+N if signal N killed it.
