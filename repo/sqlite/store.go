@@ -653,7 +653,12 @@ type Work struct {
 
 // Working returns env's uncommitted changes.
 func (tx *Tx) Working(env object.EnvID) ([]Work, error) {
-	rows, err := tx.query("SELECT wid, epoch, data FROM working WHERE env = ? ORDER BY wid", env[:])
+	return tx.workRows("SELECT wid, epoch, data FROM working WHERE env = ? ORDER BY wid", env)
+}
+
+// workRows reads sealed (wid, epoch, data) rows of env.
+func (tx *Tx) workRows(q string, env object.EnvID) ([]Work, error) {
+	rows, err := tx.query(q, env[:])
 	if err != nil {
 		return nil, err
 	}
@@ -841,20 +846,7 @@ func (tx *Tx) DeleteMeta(key string) error {
 
 // Local returns env's personal overrides (sealed rows).
 func (tx *Tx) Local(env object.EnvID) ([]Work, error) {
-	rows, err := tx.query("SELECT wid, epoch, data FROM local WHERE env = ? ORDER BY wid", env[:])
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Work
-	for rows.Next() {
-		var w Work
-		if err := rows.Scan(&w.WID, &w.Epoch, &w.Data); err != nil {
-			return nil, err
-		}
-		out = append(out, w)
-	}
-	return out, rows.Err()
+	return tx.workRows("SELECT wid, epoch, data FROM local WHERE env = ? ORDER BY wid", env)
 }
 
 // PutLocal stores or replaces one personal override.
