@@ -30,16 +30,19 @@ func (e *RefError) Unwrap() error { return ErrInvalid }
 // It returns new entries in the same order, or a *RefError naming the keys
 // of a cycle or of a missing reference. Values are never in errors.
 func ResolveRefs(entries []Entry) ([]Entry, error) {
-	byName := make(map[string]int, len(entries))
 	needs := false
-	for i, e := range entries {
-		byName[e.Key] = i
+	for _, e := range entries {
 		if strings.Contains(e.Value, "${") {
 			needs = true
+			break
 		}
 	}
 	if !needs {
 		return entries, nil
+	}
+	byName := make(map[string]int, len(entries))
+	for i, e := range entries {
+		byName[e.Key] = i
 	}
 	out := make([]Entry, len(entries))
 	copy(out, entries)

@@ -2,7 +2,6 @@ package run
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/egide/egide/repo"
@@ -28,30 +27,27 @@ type envSpec struct {
 
 // buildEnv returns the child's environment: the parent's (or, pristine, a
 // minimal PATH/HOME/USER/TERM/LANG), then the secrets (filtered, prefixed),
-// which win unless preserved. It also returns the names it injected.
-func buildEnv(parent []string, secrets []repo.Entry, s envSpec) ([]string, []string, error) {
-	base := map[string]string{}
-	var order []string
+// which win unless preserved. Only the parent's few variables go into a
+// map; the secrets stream straight into the result.
+func buildEnv(parent []string, secrets []repo.Entry, s envSpec) ([]string, error) {
+	type pvar struct {
+		kv   string
+		gone bool // replaced by a secret
+	}
+	var vars []pvar
+	idx := map[string]int{}
+	keep := setOf(pristineKeep)
 	for _, kv := range parent {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok || hidden[k] {
+		k, _, ok := strings.Cut(kv, "=")
+		if !ok || hidden[k] || s.pristine && !keep[k] {
 			continue
 		}
-		if _, seen := base[k]; !seen {
-			order = append(order, k)
+		if i, seen := idx[k]; seen {
+			vars[i].kv = kv // the last one wins, as getenv would see it
+			continue
 		}
-		base[k] = v
-	}
-	if s.pristine {
-		kept := map[string]string{}
-		order = order[:0]
-		for _, k := range pristineKeep {
-			if v, ok := base[k]; ok {
-				kept[k] = v
-				order = append(order, k)
-			}
-		}
-		base = kept
+		idx[k] = len(vars)
+		vars = append(vars, pvar{kv: kv})
 	}
 	only := setOf(s.only)
 	except := setOf(s.except)
@@ -59,30 +55,30 @@ func buildEnv(parent []string, secrets []repo.Entry, s envSpec) ([]string, []str
 	preserve := setOf(s.preserve)
 	for k := range only {
 		if !hasKey(secrets, k) {
-			return nil, nil, fmt.Errorf("--only names %s, which is not in the environment", k)
+			return nil, fmt.Errorf("--only names %s, which is not in the environment", k)
 		}
 	}
-	var injected []string
+	injected := make([]string, 0, len(secrets))
 	for _, e := range secrets {
 		if len(only) > 0 && !only[e.Key] || except[e.Key] {
 			continue
 		}
 		name := s.prefix + e.Key
-		if _, ok := base[name]; ok && (preserveAll || preserve[name] || preserve[e.Key]) {
-			continue
+		if i, ok := idx[name]; ok {
+			if preserveAll || preserve[name] || preserve[e.Key] {
+				continue
+			}
+			vars[i].gone = true
 		}
-		if _, ok := base[name]; !ok {
-			order = append(order, name)
+		injected = append(injected, name+"="+e.Value)
+	}
+	out := make([]string, 0, len(vars)+len(injected))
+	for _, v := range vars {
+		if !v.gone {
+			out = append(out, v.kv)
 		}
-		base[name] = e.Value
-		injected = append(injected, name)
 	}
-	out := make([]string, 0, len(order))
-	for _, k := range order {
-		out = append(out, k+"="+base[k])
-	}
-	sort.Strings(injected)
-	return out, injected, nil
+	return append(out, injected...), nil
 }
 
 func setOf(list []string) map[string]bool {

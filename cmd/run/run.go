@@ -197,7 +197,7 @@ func prepare(ctx context.Context, opts *Options) ([]repo.Entry, []string, object
 	if entries, err = repo.ResolveRefs(overlay(entries, local)); err != nil {
 		return nil, nil, head, err
 	}
-	childEnv, _, err := buildEnv(opts.Environ(), entries, envSpec{
+	childEnv, err := buildEnv(opts.Environ(), entries, envSpec{
 		only: opts.Only, except: opts.Except, prefix: opts.Prefix, preserve: opts.Preserve, pristine: opts.Pristine,
 	})
 	return entries, childEnv, head, err
