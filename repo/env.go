@@ -68,7 +68,7 @@ func (r *Repository) putEnvelope(tx *sqlite.Tx, env sqlite.Env, epoch uint32, k 
 	}
 	var stamp []byte
 	if recipient == id.Recipient() {
-		stamp = id.Stamp(stampEnvelope, e.StampData())
+		stamp = id.KeyStamp(e.StampData(), k)
 	}
 	return tx.PutEnvelope(sqlite.Envelope{Env: env.ID, Epoch: epoch, Recipient: recipient, Wrapped: e.Wrapped,
 		Signer: e.Signer, Signature: e.Signature, Stamp: stamp})
@@ -77,24 +77,31 @@ func (r *Repository) putEnvelope(tx *sqlite.Tx, env sqlite.Env, epoch uint32, k 
 // env looks an environment up by name; "" is the current environment (the
 // one chosen with UseEnv, else the default from init).
 func (r *Repository) env(tx *sqlite.Tx, name string) (sqlite.Env, error) {
+	mapPrefix := ""
 	if name == "" && r.opts.Branch != nil {
+		mapPrefix = metaBranch
+	}
+	e, ok, mapped, err := tx.ResolveEnv(name, metaCurrentEnv, metaDefaultEnv, mapPrefix)
+	if err != nil {
+		return e, err
+	}
+	if mapped {
 		// A mapped git branch comes before 'env use' and the default.
-		if has, err := tx.HasMetaPrefix(metaBranch); err != nil {
-			return sqlite.Env{}, err
-		} else if has {
-			if b := r.opts.Branch(); b != "" {
-				mapped, ok, err := tx.Meta(metaBranch + b)
-				if err != nil {
-					return sqlite.Env{}, err
-				}
-				if ok {
-					name = mapped
+		if b := r.opts.Branch(); b != "" {
+			m, has, err := tx.Meta(metaBranch + b)
+			if err != nil {
+				return sqlite.Env{}, err
+			}
+			if has {
+				name = m
+				if e, ok, _, err = tx.ResolveEnv(name, metaCurrentEnv, metaDefaultEnv, ""); err != nil {
+					return e, err
 				}
 			}
 		}
 	}
-	if e, ok, err := tx.ResolveEnv(name, metaCurrentEnv, metaDefaultEnv); err != nil || ok {
-		return e, err
+	if ok {
+		return e, nil
 	}
 	// Not found: work out which name was meant, for the error.
 	if name == "" {
@@ -109,7 +116,7 @@ func (r *Repository) env(tx *sqlite.Tx, name string) (sqlite.Env, error) {
 		}
 		name = cur
 	}
-	e, ok, err := tx.EnvByName(name)
+	e, ok, err = tx.EnvByName(name)
 	if err != nil {
 		return e, err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"unsafe"
 
 	"github.com/egide/egide/repo/object"
 	"github.com/egide/egide/repo/sqlite"
@@ -40,14 +41,14 @@ func (r *Repository) openHeadCache(tx *sqlite.Tx, env sqlite.Env, h sqlite.HeadC
 	if err != nil {
 		return nil, false, err
 	}
-	body, err := k.Open(nil, headAAD(env.ID, h.Epoch, commit), h.Data)
+	// Decrypted in place, the row's buffer becomes the plaintext; nothing
+	// else refers to it, so it becomes, without a copy, the one string the
+	// entries are substrings of (10,000 keys: ~0.6 MB not copied twice).
+	body, err := k.OpenInPlace(headAAD(env.ID, h.Epoch, commit), h.Data)
 	if err != nil {
 		return nil, false, fmt.Errorf("head cache of env %q: %w", env.Name, ErrCorrupt)
 	}
-	// One string for the whole body; entries are substrings of it.
-	sb := string(body)
-	clear(body)
-	out, err := decodeHead(sb)
+	out, err := decodeHead(unsafe.String(unsafe.SliceData(body), len(body)))
 	if err != nil {
 		return nil, false, fmt.Errorf("head cache of env %q: %w", env.Name, ErrCorrupt)
 	}

@@ -20,11 +20,9 @@ const DirName = ".egide"
 // DBName is the database file inside DirName.
 const DBName = "egide.db"
 
-// Domains of local verification stamps (vault.Identity.Stamp).
-const (
-	stampEnvelope = "envelope"
-	stampCommit   = "commit"
-)
+// The domain of commits' local verification stamps (vault.Identity.Stamp);
+// envelopes carry key stamps (vault.Identity.KeyStamp).
+const stampCommit = "commit"
 
 // Meta keys.
 const (
@@ -243,9 +241,11 @@ func (r *Repository) key(tx *sqlite.Tx, env sqlite.Env, epoch uint32) (*vault.Ke
 	}
 	ve := vault.Envelope{Env: env.ID[:], Epoch: epoch, Recipient: e.Recipient, Wrapped: e.Wrapped, Signer: e.Signer, Signature: e.Signature}
 	var k *vault.Key
-	if id.CheckStamp(stampEnvelope, ve.StampData(), e.Stamp) {
-		// This identity verified the signature before.
-		k, err = ve.Unwrap(id)
+	data := ve.StampData()
+	if sk, ok := id.OpenKeyStamp(data, e.Stamp); ok {
+		// This identity verified the signature before and sealed the key
+		// for itself then.
+		k = sk
 	} else {
 		members, lerr := r.loadMembers(tx)
 		if lerr != nil {
@@ -255,7 +255,7 @@ func (r *Repository) key(tx *sqlite.Tx, env sqlite.Env, epoch uint32) (*vault.Ke
 			return nil, fmt.Errorf("env %q epoch %d: key envelope signed by an unknown key %s: %w", env.Name, epoch, vault.Fingerprint(e.Signer), vault.ErrBadSignature)
 		}
 		if k, err = ve.Open(id); err == nil && tx.Writable() {
-			err = tx.StampEnvelope(env.ID, epoch, e.Recipient, id.Stamp(stampEnvelope, ve.StampData()))
+			err = tx.StampEnvelope(env.ID, epoch, e.Recipient, id.KeyStamp(data, k))
 		}
 	}
 	if err != nil {

@@ -430,8 +430,16 @@ func (r *Repository) Entries(ctx context.Context, envName, at string) ([]Entry, 
 // there are no uncommitted changes; ok is false otherwise.
 func (r *Repository) cleanHead(tx *sqlite.Tx, env sqlite.Env) ([]Entry, bool, error) {
 	h, ok, err := tx.Head(env.ID, refName(env.Name))
-	if err != nil || !ok || h.Working > 0 || !h.Cached || h.Cache.Commit != h.Target {
+	if err != nil || !ok {
 		return nil, false, err
+	}
+	return r.cleanHeadOf(tx, env, h)
+}
+
+// cleanHeadOf is cleanHead for a HEAD summary already read.
+func (r *Repository) cleanHeadOf(tx *sqlite.Tx, env sqlite.Env, h sqlite.Head) ([]Entry, bool, error) {
+	if h.Working > 0 || !h.Cached || h.Cache.Commit != h.Target {
+		return nil, false, nil
 	}
 	// The cache is sealed to HEAD's id, so HEAD's content comes from it; the
 	// commit object is read only to verify its signature, which this

@@ -88,6 +88,16 @@ func (k *Key) Open(dst, aad, sealed []byte) ([]byte, error) {
 	return out, nil
 }
 
+// OpenInPlace is Open writing the plaintext over sealed's ciphertext: no
+// allocation, and sealed is unusable afterwards (zeroed when it fails).
+func (k *Key) OpenInPlace(aad, sealed []byte) ([]byte, error) {
+	if len(sealed) < Overhead {
+		return nil, ErrCorrupt
+	}
+	ns := chacha20poly1305.NonceSizeX
+	return k.Open(sealed[ns:ns], aad, sealed)
+}
+
 // Slot returns the keyed hash that places a key name in the tree. It hides
 // names from anyone without the environment key.
 func (k *Key) Slot(name string) [32]byte {
@@ -153,20 +163,6 @@ func (e *Envelope) StampData() []byte {
 	b := e.SignedBytes()
 	b = append(b, e.Signer...)
 	return append(b, e.Signature...)
-}
-
-// Unwrap unwraps the key with id WITHOUT checking the signature. Use it only
-// when id's own stamp (see Identity.Stamp) proves it verified this envelope
-// before.
-func (e *Envelope) Unwrap(id *Identity) (*Key, error) {
-	if e.Recipient != id.Recipient() {
-		return nil, ErrNotRecipient
-	}
-	raw, err := id.unwrap(e.Wrapped, KeySize)
-	if err != nil {
-		return nil, err
-	}
-	return keyFromRaw(raw)
 }
 
 // Open verifies the envelope's signature and unwraps the key with id. It

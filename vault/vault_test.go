@@ -139,3 +139,48 @@ func TestStamp(t *testing.T) {
 		t.Fatal("a stamp checks for another identity, domain, data or length")
 	}
 }
+
+func TestKeyStamp(t *testing.T) {
+	a, _, _ := GenerateIdentity()
+	b, _, _ := GenerateIdentity()
+	k, err := NewKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := []byte("signed envelope")
+	st := a.KeyStamp(data, k)
+	if len(st) != KeyStampSize {
+		t.Fatalf("key stamp is %d bytes, want %d", len(st), KeyStampSize)
+	}
+	if bytes.Contains(st, k.raw) {
+		t.Fatal("the key appears in clear in its stamp")
+	}
+	got, ok := a.OpenKeyStamp(data, st)
+	if !ok || !bytes.Equal(got.raw, k.raw) {
+		t.Fatal("own key stamp does not open to the key")
+	}
+	// The key works: what one seals the other opens.
+	sealed := k.Seal(nil, []byte("aad"), []byte("secret"))
+	if p, err := got.Open(nil, []byte("aad"), sealed); err != nil || string(p) != "secret" {
+		t.Fatalf("key from the stamp: %q, %v", p, err)
+	}
+	if _, ok := b.OpenKeyStamp(data, st); ok {
+		t.Fatal("another identity opens the key stamp")
+	}
+	if _, ok := a.OpenKeyStamp([]byte("another envelope"), st); ok {
+		t.Fatal("the key stamp opens for other data")
+	}
+	for i := range st {
+		bad := bytes.Clone(st)
+		bad[i] ^= 1
+		if _, ok := a.OpenKeyStamp(data, bad); ok {
+			t.Fatalf("a key stamp with byte %d flipped opens", i)
+		}
+	}
+	if _, ok := a.OpenKeyStamp(data, st[:len(st)-1]); ok {
+		t.Fatal("a short key stamp opens")
+	}
+	if _, ok := a.OpenKeyStamp(data, a.Stamp("envelope", data)); ok {
+		t.Fatal("a MAC stamp opens as a key stamp")
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -25,7 +26,7 @@ type Options struct {
 	Env     func(context.Context, *repo.Repository, string) (string, error)
 	Getenv  func(string) string
 	Environ func() []string
-	// Release closes what the process holds open before it execs.
+	// Release closes the repository before a supervised child starts.
 	Release func()
 
 	EnvFlag  string
@@ -134,6 +135,12 @@ in CMD's argv or in egide's output.`,
 }
 
 func runRun(ctx context.Context, opts *Options) error {
+	replace := opts.Mount == "" && !opts.Redact && !opts.Watch
+	if replace {
+		// The process is about to become the child: collecting garbage it
+		// will never reuse only delays that (10,000 keys: ~0.3 ms).
+		debug.SetGCPercent(-1)
+	}
 	entries, childEnv, head, err := prepare(ctx, opts)
 	if err != nil {
 		return err
@@ -150,11 +157,11 @@ func runRun(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	if opts.Mount == "" && !opts.Redact && !opts.Watch {
+	if replace {
 		opts.IO.Flush()
-		if opts.Release != nil {
-			opts.Release()
-		}
+		// The repository stays open: execve closes its files (SQLite opens
+		// them close-on-exec, which drops their locks) and a read
+		// transaction leaves nothing to write back.
 		err := syscall.Exec(path, argv, childEnv)
 		return execError(argv[0], err)
 	}
@@ -170,7 +177,7 @@ func runRun(ctx context.Context, opts *Options) error {
 
 // prepare reads the environment's secrets with the personal overrides on
 // top, resolves references and builds the child's environment. It also
-// returns the HEAD commit it read (zero without commits or with --at).
+// returns the environment's HEAD commit (zero before the first commit).
 func prepare(ctx context.Context, opts *Options) ([]repo.Entry, []string, object.ID, error) {
 	r, err := opts.Repo(ctx)
 	if err != nil {
@@ -180,27 +187,18 @@ func prepare(ctx context.Context, opts *Options) ([]repo.Entry, []string, object
 	if err != nil {
 		return nil, nil, object.Zero, err
 	}
-	var head object.ID
-	if opts.Watch {
-		if head, err = r.Resolve(ctx, env, "HEAD"); err != nil && !errors.Is(err, repo.ErrNotFound) {
-			return nil, nil, head, err
-		}
-	}
-	entries, err := r.Entries(ctx, env, opts.At)
+	snap, err := r.Snapshot(ctx, env, opts.At)
 	if err != nil {
-		return nil, nil, head, err
+		return nil, nil, object.Zero, err
 	}
-	local, err := r.Local(ctx, env)
+	entries, err := repo.ResolveRefs(overlay(snap.Entries, snap.Local))
 	if err != nil {
-		return nil, nil, head, err
-	}
-	if entries, err = repo.ResolveRefs(overlay(entries, local)); err != nil {
-		return nil, nil, head, err
+		return nil, nil, snap.Head, err
 	}
 	childEnv, err := buildEnv(opts.Environ(), entries, envSpec{
 		only: opts.Only, except: opts.Except, prefix: opts.Prefix, preserve: opts.Preserve, pristine: opts.Pristine,
 	})
-	return entries, childEnv, head, err
+	return entries, childEnv, snap.Head, err
 }
 
 // lookPath finds name as a shell would, failing with exit 127 when it is

@@ -776,7 +776,8 @@ type Head struct {
 	Stamp   []byte
 	Cache   HeadCache
 	Cached  bool
-	Working int
+	Working int // uncommitted changes
+	Local   int // personal overrides
 }
 
 // Head returns env's HEAD summary; ok is false when the ref does not exist.
@@ -784,12 +785,13 @@ func (tx *Tx) Head(env object.EnvID, ref string) (h Head, ok bool, err error) {
 	var target, cacheCommit []byte
 	var epoch sql.NullInt64
 	ok, err = tx.scanOne(`SELECT r.target, c.stamp, h.commit_id, h.epoch, h.data,
-			(SELECT count(*) FROM working WHERE env = ?)
+			(SELECT count(*) FROM working WHERE env = ?1),
+			(SELECT count(*) FROM local WHERE env = ?1)
 		FROM refs r
 		LEFT JOIN commits c ON c.id = r.target
-		LEFT JOIN heads h ON h.env = ?
-		WHERE r.name = ?`, []any{env[:], env[:], ref},
-		&target, &h.Stamp, &cacheCommit, &epoch, &h.Cache.Data, &h.Working)
+		LEFT JOIN heads h ON h.env = ?1
+		WHERE r.name = ?2`, []any{env[:], ref},
+		&target, &h.Stamp, &cacheCommit, &epoch, &h.Cache.Data, &h.Working, &h.Local)
 	if !ok || err != nil {
 		return h, ok, err
 	}
@@ -804,14 +806,24 @@ func (tx *Tx) Head(env object.EnvID, ref string) (h Head, ok bool, err error) {
 
 // ResolveEnv returns the environment named name, or, when name is "", the
 // one named by the meta key current (else fallback): one query for the
-// common path. ok is false when there is no such environment.
-func (tx *Tx) ResolveEnv(name, current, fallback string) (e Env, ok bool, err error) {
+// common path. ok is false when there is no such environment. With a
+// non-empty mapPrefix, mapped reports whether any meta key starts with it
+// (a git branch mapping, which the caller may need to consult).
+func (tx *Tx) ResolveEnv(name, current, fallback, mapPrefix string) (e Env, ok, mapped bool, err error) {
 	var idb []byte
-	ok, err = tx.scanOne(`SELECT id, name, epoch, created FROM envs WHERE name = COALESCE(NULLIF(?, ''),
-			(SELECT value FROM meta WHERE key = ?), (SELECT value FROM meta WHERE key = ?))`,
-		[]any{name, current, fallback}, &idb, &e.Name, &e.Epoch, &e.Created)
+	var ename sql.NullString
+	var epoch, created sql.NullInt64
+	_, err = tx.scanOne(`SELECT e.id, e.name, e.epoch, e.created,
+			?4 <> '' AND EXISTS (SELECT 1 FROM meta WHERE key >= ?4 AND key < ?5)
+		FROM (SELECT 1) LEFT JOIN envs e ON e.name = COALESCE(NULLIF(?1, ''),
+			(SELECT value FROM meta WHERE key = ?2), (SELECT value FROM meta WHERE key = ?3))`,
+		[]any{name, current, fallback, mapPrefix, mapPrefix + "\xff"}, &idb, &ename, &epoch, &created, &mapped)
+	if err != nil || !ename.Valid {
+		return e, false, mapped, err
+	}
 	copy(e.ID[:], idb)
-	return e, ok, err
+	e.Name, e.Epoch, e.Created = ename.String, uint32(epoch.Int64), created.Int64
+	return e, true, mapped, nil
 }
 
 // MetaPrefix returns every metadata entry whose key starts with prefix.
