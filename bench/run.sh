@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Egide's benchmark (issue #3): builds egide and the harness, times them and
+# Egide's benchmark (issues #3 and #4): builds egide and the harness, times them and
 # prints the table, which it also writes to bench/out/results.md.
 #
 #   bench/run.sh                      # the full run: RUNS=21 HISTORY=10000

@@ -55,10 +55,16 @@ func (g *gen) value(isPEM bool) string {
 	}
 	n := 16 + g.rng.IntN(49)
 	b := make([]byte, n)
-	for i := range b {
-		b[i] = printable[g.rng.IntN(len(printable))]
+	for {
+		for i := range b {
+			b[i] = printable[g.rng.IntN(len(printable))]
+		}
+		// "${" starts a reference that egide run resolves (and rejects
+		// when it names no key): the data holds plain values only.
+		if !bytes.Contains(b, []byte("${")) {
+			return string(b)
+		}
 	}
-	return string(b)
 }
 
 // pem returns a PEM-shaped block of about 1.5 KiB: 1,100 random bytes in

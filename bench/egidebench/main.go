@@ -1,4 +1,4 @@
-// Command egidebench is the benchmark of issue #3: it builds the data sets,
+// Command egidebench is the benchmark of issues #3 and #4: it builds the data sets,
 // times egide's commands as whole processes beside "egide version" (the cost
 // of egide's own start) and, where it installs, SOPS on the same data, and
 // prints a Markdown table. bench/run.sh builds egide and runs it.
@@ -60,6 +60,9 @@ type bench struct {
 	sopsRes []string // the SOPS comparison lines
 	probes  []string // the phase tables
 	getKey  string
+	// the 10,000-key project of the commit benchmark, timed again by runBig
+	bigDir  string
+	bigData *dataset
 	// dataset A's timings, kept for the SOPS comparison
 	egideGet, egideExport time.Duration
 }
@@ -161,6 +164,7 @@ func run(ctx context.Context, c config) error {
 		{"data set A", b.datasetA},
 		{"commit", b.bigCommit},
 		{"history", b.historySet},
+		{"run on the big environment", b.runBig},
 	}
 	for _, s := range steps {
 		logf("%s…", s.name)
@@ -174,12 +178,12 @@ func run(ctx context.Context, c config) error {
 	}
 
 	var rep strings.Builder
-	fmt.Fprintf(&rep, "# Egide benchmark (issue #3)\n\n")
+	fmt.Fprintf(&rep, "# Egide benchmark (issues #3 and #4)\n\n")
 	fmt.Fprintf(&rep, "%s, %d timed runs per command (after %d warm-up rounds), interleaved in random order with `egide version`; the run took %s. Load average before: %s, after: %s.\n\n",
 		started.UTC().Format(time.RFC3339), c.runs, c.warmup, time.Since(started).Round(time.Second), loadBefore, loadavg())
 	rep.WriteString(b.tab.markdown())
 	if b.tab.indicativeOnly {
-		fmt.Fprintf(&rep, "\n\\* indicative only: the parameters differ from issue #3's (1,000 keys, 10,000-key commits, 10,000-commit history).\n")
+		fmt.Fprintf(&rep, "\n\\* indicative only: the parameters differ from the issues' (1,000 keys, 10,000-key commits and run, 10,000-commit history).\n")
 	}
 	fmt.Fprintf(&rep, "\n%d PASS, %d FAIL.\n\n", b.tab.pass, b.tab.fail)
 	for _, n := range b.notes {
@@ -271,10 +275,15 @@ func (b *bench) datasetA(ctx context.Context) error {
 		return fmt.Errorf("get %s: wrong value (%v)", b.getKey, err)
 	}
 
+	if err := b.checkRun(dir, d); err != nil {
+		return err
+	}
+
 	ps := []proc{
 		b.egideProc("egide version", dir, "version"),
 		b.egideProc("egide get "+b.getKey, dir, "get", b.getKey),
 		b.egideProc("egide export --format dotenv", dir, "export", "--format", "dotenv"),
+		b.egideProc("egide run -- true", dir, "run", "--", "true"),
 	}
 	if hello, err := b.buildHello(); err != nil {
 		b.notes = append(b.notes, "empty Go program: not built ("+err.Error()+")")
@@ -298,8 +307,9 @@ func (b *bench) datasetA(ctx context.Context) error {
 	b.tab.add(ps[0].label+" (baseline)", ver, nil, 0, 0, "—")
 	b.tab.add(ps[1].label, ts[1], ver, 1.5, 15*time.Millisecond, "")
 	b.tab.add(ps[2].label, ts[2], ver, 1.5, 15*time.Millisecond, "")
+	b.tab.add(ps[3].label, ts[3], ver, 1.5, 0, "")
 	b.egideGet, b.egideExport = median(ts[1]), median(ts[2])
-	for i := 3; i < len(ps); i++ {
+	for i := 4; i < len(ps); i++ {
 		b.tab.add(ps[i].label, ts[i], ver, 0, 0, "reference")
 	}
 	if b.cfg.probe {
@@ -311,19 +321,43 @@ func (b *bench) datasetA(ctx context.Context) error {
 	}
 	if sops != "" {
 		logf("timing SOPS against egide, %d runs", b.cfg.runs)
-		block := append([]proc{ps[1], ps[2]}, sopsProcs...)
+		block := append([]proc{ps[1], ps[2], ps[3]}, sopsProcs...)
 		ts, err := b.r.interleave(block, b.cfg.runs, b.cfg.warmup, b.rng)
 		if err != nil {
 			return err
 		}
-		eGet, eAll, sGet, sAll := median(ts[0]), median(ts[1]), median(ts[2]), median(ts[3])
+		eGet, eAll, eRun, sGet, sAll, sRun := median(ts[0]), median(ts[1]), median(ts[2]), median(ts[3]), median(ts[4]), median(ts[5])
 		b.egideGet, b.egideExport = eGet, eAll
+		runRatio := float64(eRun) / float64(sRun)
 		b.sopsRes = append(b.sopsRes,
 			fmt.Sprintf("SOPS %s (`%s`), age recipient, %d keys in its dotenv format, SOPS_AGE_KEY in the environment. Same run, same data, interleaved with egide's get and export in a block of their own (SOPS's runs would skew the ratios to `egide version` above):\n", sopsVersion(b.r, sops, b.env), sops, b.cfg.keys),
 			"| one key | median | whole file | median |\n|---|---:|---|---:|",
 			fmt.Sprintf("| egide get | %s | egide export --format dotenv | %s |", ms(b.egideGet), ms(b.egideExport)),
 			fmt.Sprintf("| sops decrypt --extract | %s | sops decrypt | %s |", ms(sGet), ms(sAll)),
-			fmt.Sprintf("| **egide / SOPS** | **%.2f×** | | **%.2f×** |", float64(b.egideGet)/float64(sGet), float64(b.egideExport)/float64(sAll)))
+			fmt.Sprintf("| **egide / SOPS** | **%.2f×** | | **%.2f×** |", float64(b.egideGet)/float64(sGet), float64(b.egideExport)/float64(sAll)),
+			"",
+			"| run a program | median | target | result |\n|---|---:|---|---|",
+			fmt.Sprintf("| egide run -- true | %s | | |", ms(eRun)),
+			fmt.Sprintf("| sops exec-env secrets.env true | %s | | |", ms(sRun)),
+			fmt.Sprintf("| **egide / SOPS** | **%.2f×** | ≤ 0.25× | %s |", runRatio, b.tab.verdict(runRatio <= 0.25)))
+	}
+	return nil
+}
+
+// checkRun checks, before timing it, that 'egide run' gives a child d's
+// values: the benchmark's key and a multi-line one.
+func (b *bench) checkRun(dir string, d *dataset) error {
+	for i, k := range d.keys {
+		if k != b.getKey && !(d.pem[i] && i < 2*pemEvery) {
+			continue
+		}
+		got, _, err := b.r.output(b.egideProc("egide run -- printenv "+k, dir, "run", "--", "printenv", k))
+		if err != nil {
+			return err
+		}
+		if got != d.values[i]+"\n" {
+			return fmt.Errorf("egide run -- printenv %s: wrong value", k)
+		}
 	}
 	return nil
 }
@@ -402,6 +436,7 @@ func (b *bench) bigCommit(ctx context.Context) error {
 	if v, err := b.must(dir, "get", k); err != nil || v != d.lookup(k) {
 		return fmt.Errorf("get %s after the commits: wrong value (%v)", k, err)
 	}
+	b.bigDir, b.bigData = dir, d
 	b.tab.section(fmt.Sprintf("B. commit of %s changed keys (%d commits)", thousands(b.cfg.bigKeys), b.cfg.commitRuns))
 	b.tab.add("egide version (baseline)", ver, nil, 0, 0, "—")
 	b.tab.add(commit.label, com, ver, 0, 300*time.Millisecond, "")
@@ -566,6 +601,27 @@ func (b *bench) historySet(ctx context.Context) error {
 	return nil
 }
 
+// runBig times 'egide run -- true' on the commit benchmark's environment
+// of bigKeys keys, beside version.
+func (b *bench) runBig(ctx context.Context) error {
+	if err := b.checkRun(b.bigDir, b.bigData); err != nil {
+		return err
+	}
+	ps := []proc{
+		b.egideProc("egide version", b.bigDir, "version"),
+		b.egideProc("egide run -- true", b.bigDir, "run", "--", "true"),
+	}
+	logf("timing %d commands × %d runs", len(ps), b.cfg.runs)
+	ts, err := b.r.interleave(ps, b.cfg.runs, b.cfg.warmup, b.rng)
+	if err != nil {
+		return err
+	}
+	b.tab.section(fmt.Sprintf("D. egide run on a %s-key environment", thousands(b.cfg.bigKeys)))
+	b.tab.add(ps[0].label+" (baseline)", ts[0], nil, 0, 0, "—")
+	b.tab.add(ps[1].label, ts[1], ts[0], 2.5, 0, "")
+	return nil
+}
+
 // dirSize returns the total size of the regular files under dir.
 func dirSize(dir string) (int64, error) {
 	var n int64
@@ -633,9 +689,15 @@ func (b *bench) sopsSetup(ctx context.Context, d *dataset) (string, []proc, erro
 			argv: []string{bin, "decrypt", "--extract", extract, "--input-type", "dotenv", "--output-type", "dotenv", enc}},
 		{label: "sops decrypt (whole file, dotenv)", dir: dir, env: env,
 			argv: []string{bin, "decrypt", "--input-type", "dotenv", "--output-type", "dotenv", enc}},
+		{label: "sops exec-env secrets.env true", dir: dir, env: env,
+			argv: []string{bin, "exec-env", enc, "true"}},
 	}
 	if v, _, err := b.r.output(ps[0]); err != nil || v != d.lookup(b.getKey) {
 		return "", nil, fmt.Errorf("sops decrypt --extract gave a wrong value (%v)", err)
+	}
+	check := proc{label: "sops exec-env printenv", dir: dir, env: env, argv: []string{bin, "exec-env", enc, "printenv " + b.getKey}}
+	if v, _, err := b.r.output(check); err != nil || v != d.lookup(b.getKey)+"\n" {
+		return "", nil, fmt.Errorf("sops exec-env gave the child a wrong value (%v)", err)
 	}
 	return bin, ps, nil
 }

@@ -23,7 +23,7 @@ type row struct {
 type table struct {
 	rows           []row
 	pass, fail     int
-	indicativeOnly bool // parameters differ from issue #3's
+	indicativeOnly bool // parameters differ from the issues'
 }
 
 func (t *table) section(title string) {
