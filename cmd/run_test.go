@@ -5,6 +5,7 @@ package cmd_test
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -160,5 +161,74 @@ func TestRunWatchRestarts(t *testing.T) {
 	c.Wait()
 	if code := c.ProcessState.ExitCode(); code != 130 {
 		t.Fatalf("exit %d, want 130", code)
+	}
+}
+
+// TestRunSignalBeforeStart sends signals to egide while it is still
+// reading its identity (from a FIFO the test holds), before the child
+// exists. TERM ends the run with 143 and the program never starts; USR1 is
+// not lost: egide starts the child supervised and delivers it, which kills
+// this child (it has no handler yet), so egide exits 128+10.
+func TestRunSignalBeforeStart(t *testing.T) {
+	for _, tt := range []struct {
+		sig     syscall.Signal
+		code    int
+		started bool
+	}{{syscall.SIGTERM, 143, false}, {syscall.SIGUSR1, 138, true}} {
+		t.Run(tt.sig.String(), func(t *testing.T) {
+			s := runSandbox(t)
+			fifo := filepath.Join(t.TempDir(), "identity")
+			if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			c := s.cmd("", "run", "--", "sh", "-c", "echo ran > ran")
+			c.Env = nil
+			for _, kv := range s.env {
+				if !strings.HasPrefix(kv, "EGIDE_IDENTITY=") {
+					c.Env = append(c.Env, kv)
+				}
+			}
+			c.Env = append(c.Env, "EGIDE_IDENTITY_FILE="+fifo)
+			var out bytes.Buffer
+			c.Stdout, c.Stderr = &out, &out
+			if err := c.Start(); err != nil {
+				t.Fatal(err)
+			}
+			// Opening the FIFO for writing succeeds once egide has it open
+			// for reading: egide is then waiting for its identity.
+			var w *os.File
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				f, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0)
+				if err == nil {
+					w = f
+					break
+				}
+				if time.Now().After(deadline) {
+					c.Process.Kill()
+					t.Fatalf("egide never opened its identity file: %v", err)
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			if err := c.Process.Signal(tt.sig); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(100 * time.Millisecond) // let the signal land before the identity does
+			w.WriteString(s.secret + "\n")
+			w.Close()
+			err := c.Wait()
+			ee, ok := err.(*exec.ExitError)
+			if !ok || ee.ExitCode() != tt.code {
+				t.Fatalf("egide: %v (status %v), want exit code %d\n%s", err, c.ProcessState, tt.code, out.String())
+			}
+			if !tt.started {
+				if !strings.Contains(out.String(), "before the program started") {
+					t.Errorf("no message saying the program did not start: %q", out.String())
+				}
+				if _, err := os.Stat(filepath.Join(s.dir, "ran")); !os.IsNotExist(err) {
+					t.Errorf("the program ran after SIGTERM: %v", err)
+				}
+			}
+		})
 	}
 }

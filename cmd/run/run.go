@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"os/signal"
 	"runtime/debug"
 	"strings"
 	"syscall"
@@ -17,6 +18,7 @@ import (
 	"github.com/egide/egide/repo"
 	"github.com/egide/egide/repo/object"
 	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
 )
 
 // Options are run's inputs.
@@ -77,6 +79,10 @@ signals sent to egide (INT, TERM, HUP, QUIT, USR1, USR2, WINCH) are forwarded
 exactly once, and when CMD ends the file and link are removed and egide exits
 with CMD's code, or 128+N if it died of signal N.
 
+A signal that reaches egide before CMD starts is not lost: INT or TERM end
+the run there (exit 130 or 143, CMD not started); the others are delivered
+to CMD once it runs (egide then supervises it instead of replacing itself).
+
 --watch (which also supervises) restarts CMD when the environment gets a
 new commit: egide sends SIGTERM to CMD's process group, waits up to --grace
 (10s) before SIGKILL, and starts CMD again with the new secrets. When CMD
@@ -136,12 +142,25 @@ in CMD's argv or in egide's output.`,
 
 func runRun(ctx context.Context, opts *Options) error {
 	replace := opts.Mount == "" && !opts.Redact && !opts.Watch
+	gcPercent := -1
 	if replace {
 		// The process is about to become the child: collecting garbage it
 		// will never reuse only delays that (10,000 keys: ~0.3 ms).
-		debug.SetGCPercent(-1)
+		gcPercent = debug.SetGCPercent(-1)
 	}
+	// From here on no signal is lost: the forwarded ones queue in sigs
+	// until the child runs. INT and TERM (which also cancel ctx) end the
+	// run before the child exists, with the status they would have given
+	// it; the others reach the child once it has started.
+	sigs := make(chan os.Signal, 64)
+	signal.Notify(sigs, forwarded...)
+	defer signal.Stop(sigs)
 	entries, childEnv, head, err := prepare(ctx, opts)
+	if ctx.Err() != nil {
+		if n := terminating(sigs); n != 0 {
+			return &cmdutil.ExitError{Code: 128 + int(n), Message: fmt.Sprintf("%s before the program started: not run", unix.SignalName(n))}
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -157,7 +176,9 @@ func runRun(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	if replace {
+	if replace && len(sigs) == 0 {
+		// (A signal that arrives from here to the execve is lost; after
+		// it, the program receives it with its default action.)
 		opts.IO.Flush()
 		// The repository stays open: execve closes its files (SQLite opens
 		// them close-on-exec, which drops their locks) and a read
@@ -165,7 +186,12 @@ func runRun(ctx context.Context, opts *Options) error {
 		err := syscall.Exec(path, argv, childEnv)
 		return execError(argv[0], err)
 	}
-	code, err := supervise(ctx, opts, path, argv, childEnv, entries, head)
+	// Supervised (or replacing no more, a signal having come): the child's
+	// signals are handled from here, so ctx's cancellation is not ours.
+	if gcPercent != -1 {
+		debug.SetGCPercent(gcPercent)
+	}
+	code, err := supervise(context.WithoutCancel(ctx), opts, sigs, path, argv, childEnv, entries, head)
 	if err != nil {
 		return err
 	}
@@ -199,6 +225,20 @@ func prepare(ctx context.Context, opts *Options) ([]repo.Entry, []string, object
 		only: opts.Only, except: opts.Except, prefix: opts.Prefix, preserve: opts.Preserve, pristine: opts.Pristine,
 	})
 	return entries, childEnv, snap.Head, err
+}
+
+// terminating returns the first SIGINT or SIGTERM queued in sigs, or 0.
+func terminating(sigs chan os.Signal) syscall.Signal {
+	for {
+		select {
+		case sig := <-sigs:
+			if n := sig.(syscall.Signal); n == syscall.SIGINT || n == syscall.SIGTERM {
+				return n
+			}
+		default:
+			return 0
+		}
+	}
 }
 
 // lookPath finds name as a shell would, failing with exit 127 when it is

@@ -29,13 +29,9 @@ const watchEvery = 300 * time.Millisecond
 // supervise runs the child under egide and returns its exit status (128+N
 // for death by signal N). See the package documentation for the contract.
 // With --watch it restarts the child whenever the environment's HEAD moves.
-func supervise(ctx context.Context, opts *Options, path string, argv, env []string, entries []repo.Entry, head object.ID) (int, error) {
-	// Subscribe before anything else, so that no signal is lost: those that
-	// arrive before the child starts wait in the channel.
-	sigs := make(chan os.Signal, 64)
-	signal.Notify(sigs, forwarded...)
-	defer signal.Stop(sigs)
-
+// sigs receives the forwarded signals; those that came before the child
+// started are waiting in it.
+func supervise(ctx context.Context, opts *Options, sigs chan os.Signal, path string, argv, env []string, entries []repo.Entry, head object.ID) (int, error) {
 	var tick <-chan time.Time
 	if opts.Watch {
 		t := time.NewTicker(watchEvery)
