@@ -166,22 +166,30 @@ func TestRunWatchRestarts(t *testing.T) {
 
 // TestRunSignalBeforeStart sends signals to egide while it is still
 // reading its identity (from a FIFO the test holds), before the child
-// exists. TERM ends the run with 143 and the program never starts; USR1 is
-// not lost: egide starts the child supervised and delivers it, which kills
-// this child (it has no handler yet), so egide exits 128+10.
+// exists. TERM ends the run with 143 and the program never starts, with or
+// without supervision; supervised, USR1 is not lost: egide delivers it once
+// the child runs, which kills this child (it has no handler yet), so egide
+// exits 128+10.
 func TestRunSignalBeforeStart(t *testing.T) {
 	for _, tt := range []struct {
+		name    string
 		sig     syscall.Signal
+		flags   []string
 		code    int
 		started bool
-	}{{syscall.SIGTERM, 143, false}, {syscall.SIGUSR1, 138, true}} {
-		t.Run(tt.sig.String(), func(t *testing.T) {
+	}{
+		{"TERM, execve", syscall.SIGTERM, nil, 143, false},
+		{"TERM, supervised", syscall.SIGTERM, []string{"--redact"}, 143, false},
+		{"USR1, supervised", syscall.SIGUSR1, []string{"--mount", "m.env"}, 138, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
 			s := runSandbox(t)
 			fifo := filepath.Join(t.TempDir(), "identity")
 			if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 				t.Fatal(err)
 			}
-			c := s.cmd("", "run", "--", "sh", "-c", "echo ran > ran")
+			args := append(append([]string{"run"}, tt.flags...), "--", "sh", "-c", "echo ran > ran")
+			c := s.cmd("", args...)
 			c.Env = nil
 			for _, kv := range s.env {
 				if !strings.HasPrefix(kv, "EGIDE_IDENTITY=") {

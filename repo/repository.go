@@ -232,6 +232,21 @@ func (r *Repository) key(tx *sqlite.Tx, env sqlite.Env, epoch uint32) (*vault.Ke
 	if err != nil {
 		return nil, err
 	}
+	// This identity's envelope is found by its key stamp first: finding it
+	// by recipient derives the public key (two X25519 multiplications).
+	stamped, err := tx.StampedEnvelopes(env.ID, epoch, vault.KeyStampSize)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range stamped {
+		ve := vault.Envelope{Env: env.ID[:], Epoch: epoch, Recipient: e.Recipient, Wrapped: e.Wrapped, Signer: e.Signer, Signature: e.Signature}
+		if k, ok := id.OpenKeyStamp(ve.StampData(), e.Stamp); ok {
+			// This identity verified the envelope before and sealed its
+			// key for itself then.
+			r.keys[kid] = k
+			return k, nil
+		}
+	}
 	e, ok, err := tx.Envelope(env.ID, epoch, id.Recipient())
 	if err != nil {
 		return nil, err
@@ -240,23 +255,18 @@ func (r *Repository) key(tx *sqlite.Tx, env sqlite.Env, epoch uint32) (*vault.Ke
 		return nil, &NotRecipientError{Env: env.Name, Recipient: id.Recipient()}
 	}
 	ve := vault.Envelope{Env: env.ID[:], Epoch: epoch, Recipient: e.Recipient, Wrapped: e.Wrapped, Signer: e.Signer, Signature: e.Signature}
-	var k *vault.Key
-	data := ve.StampData()
-	if sk, ok := id.OpenKeyStamp(data, e.Stamp); ok {
-		// This identity verified the signature before and sealed the key
-		// for itself then.
-		k = sk
-	} else {
-		members, lerr := r.loadMembers(tx)
-		if lerr != nil {
-			return nil, lerr
-		}
-		if _, known := memberBySigningKey(members, e.Signer); !known {
-			return nil, fmt.Errorf("env %q epoch %d: key envelope signed by an unknown key %s: %w", env.Name, epoch, vault.Fingerprint(e.Signer), vault.ErrBadSignature)
-		}
-		if k, err = ve.Open(id); err == nil && tx.Writable() {
-			err = tx.StampEnvelope(env.ID, epoch, e.Recipient, id.KeyStamp(data, k))
-		}
+	// Not stamped yet (or the stamp was damaged): verify the signature,
+	// unwrap, and stamp it when the transaction may write.
+	members, err := r.loadMembers(tx)
+	if err != nil {
+		return nil, err
+	}
+	if _, known := memberBySigningKey(members, e.Signer); !known {
+		return nil, fmt.Errorf("env %q epoch %d: key envelope signed by an unknown key %s: %w", env.Name, epoch, vault.Fingerprint(e.Signer), vault.ErrBadSignature)
+	}
+	k, err := ve.Open(id)
+	if err == nil && tx.Writable() {
+		err = tx.StampEnvelope(env.ID, epoch, e.Recipient, id.KeyStamp(ve.StampData(), k))
 	}
 	if err != nil {
 		if errors.Is(err, vault.ErrNotRecipient) {

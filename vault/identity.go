@@ -26,8 +26,13 @@ const signingKeyInfo = "egide v1 ed25519 signing key"
 // environment keys, and the Ed25519 key derived from it that signs commits
 // and envelopes.
 type Identity struct {
-	age    *age.X25519Identity
 	secret string
+
+	// The age identity is built on first use: building it derives the
+	// public key (two X25519 multiplications), which a read through a key
+	// stamp never needs.
+	ageOnce sync.Once
+	age     *age.X25519Identity
 
 	// The signing key is derived on first use: read-only commands never
 	// need it, and deriving it initializes Ed25519's tables (~0.7 ms cold).
@@ -147,11 +152,23 @@ func ParseIdentity(secret string) (*Identity, error) {
 	if !strings.HasPrefix(secret, "AGE-SECRET-KEY-1") {
 		return nil, errors.New("parse identity: not an age X25519 secret key (want AGE-SECRET-KEY-1…)")
 	}
-	k, err := age.ParseX25519Identity(secret)
-	if err != nil {
+	if !validSecretKey(secret) {
 		return nil, errors.New("parse identity: malformed age secret key")
 	}
-	return &Identity{age: k, secret: secret}, nil
+	return &Identity{secret: secret}, nil
+}
+
+// ageIdentity returns the age identity, parsed on first use.
+func (id *Identity) ageIdentity() *age.X25519Identity {
+	id.ageOnce.Do(func() {
+		k, err := age.ParseX25519Identity(id.secret)
+		if err != nil {
+			// validSecretKey accepts exactly what age accepts (fuzzed).
+			panic("vault: a validated identity does not parse: " + err.Error())
+		}
+		id.age = k
+	})
+	return id.age
 }
 
 func (id *Identity) signingKey() ed25519.PrivateKey {
@@ -168,7 +185,7 @@ func (id *Identity) signingKey() ed25519.PrivateKey {
 
 // Recipient returns the public age recipient ("age1…") that environment keys
 // are wrapped to.
-func (id *Identity) Recipient() string { return id.age.Recipient().String() }
+func (id *Identity) Recipient() string { return id.ageIdentity().Recipient().String() }
 
 // SigningKey returns the public Ed25519 key that verifies this identity's
 // signatures.
@@ -226,7 +243,7 @@ func wrap(raw []byte, recipient string) ([]byte, error) {
 
 // unwrap decrypts an age-wrapped key of exactly n bytes.
 func (id *Identity) unwrap(wrapped []byte, n int) ([]byte, error) {
-	r, err := age.Decrypt(bytes.NewReader(wrapped), id.age)
+	r, err := age.Decrypt(bytes.NewReader(wrapped), id.ageIdentity())
 	if err != nil {
 		var nm *age.NoIdentityMatchError
 		if errors.As(err, &nm) {

@@ -79,9 +79,10 @@ signals sent to egide (INT, TERM, HUP, QUIT, USR1, USR2, WINCH) are forwarded
 exactly once, and when CMD ends the file and link are removed and egide exits
 with CMD's code, or 128+N if it died of signal N.
 
-A signal that reaches egide before CMD starts is not lost: INT or TERM end
-the run there (exit 130 or 143, CMD not started); the others are delivered
-to CMD once it runs (egide then supervises it instead of replacing itself).
+Supervising, a signal that reaches egide before CMD starts is not lost: INT
+or TERM end the run there (exit 130 or 143, CMD not started); the others are
+delivered to CMD once it runs. Without supervision, INT and TERM before the
+execve do the same; HUP ends egide as it would end CMD.
 
 --watch (which also supervises) restarts CMD when the environment gets a
 new commit: egide sends SIGTERM to CMD's process group, waits up to --grace
@@ -148,12 +149,22 @@ func runRun(ctx context.Context, opts *Options) error {
 		// will never reuse only delays that (10,000 keys: ~0.3 ms).
 		gcPercent = debug.SetGCPercent(-1)
 	}
-	// From here on no signal is lost: the forwarded ones queue in sigs
-	// until the child runs. INT and TERM (which also cancel ctx) end the
-	// run before the child exists, with the status they would have given
-	// it; the others reach the child once it has started.
+	// Supervising, no signal is lost from here on: the forwarded ones queue
+	// in sigs until the child runs. INT and TERM (which also cancel ctx)
+	// end the run before the child exists, with the status they would have
+	// given it; the others reach the child once it has started. Replacing
+	// itself, egide only watches INT and TERM, which the root command
+	// already has enabled: enabling another signal for os/signal costs a
+	// round trip with the runtime's signal thread (~0.15 ms each here), and
+	// execve is meant to cost nothing. A HUP before the execve then ends
+	// egide as it would have ended the program; USR1, USR2 and WINCH are
+	// dropped by Go's runtime.
+	early := forwarded
+	if replace {
+		early = []os.Signal{syscall.SIGINT, syscall.SIGTERM}
+	}
 	sigs := make(chan os.Signal, 64)
-	signal.Notify(sigs, forwarded...)
+	signal.Notify(sigs, early...)
 	defer signal.Stop(sigs)
 	entries, childEnv, head, err := prepare(ctx, opts)
 	if ctx.Err() != nil {
@@ -188,6 +199,7 @@ func runRun(ctx context.Context, opts *Options) error {
 	}
 	// Supervised (or replacing no more, a signal having come): the child's
 	// signals are handled from here, so ctx's cancellation is not ours.
+	signal.Notify(sigs, forwarded...)
 	if gcPercent != -1 {
 		debug.SetGCPercent(gcPercent)
 	}

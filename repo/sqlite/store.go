@@ -534,6 +534,26 @@ func (tx *Tx) Envelopes(env object.EnvID) ([]Envelope, error) {
 	return out, rows.Err()
 }
 
+// StampedEnvelopes returns the envelopes of (env, epoch) whose stamp is
+// stampSize bytes long.
+func (tx *Tx) StampedEnvelopes(env object.EnvID, epoch uint32, stampSize int) ([]Envelope, error) {
+	rows, err := tx.query("SELECT recipient, wrapped, signer, signature, stamp FROM envelopes WHERE env = ? AND epoch = ? AND length(stamp) = ?",
+		env[:], epoch, stampSize)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Envelope
+	for rows.Next() {
+		e := Envelope{Env: env, Epoch: epoch}
+		if err := rows.Scan(&e.Recipient, &e.Wrapped, &e.Signer, &e.Signature, &e.Stamp); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
 // PutEnvelope stores an envelope, replacing one for the same triple.
 func (tx *Tx) PutEnvelope(e Envelope) error {
 	_, err := tx.exec(`INSERT INTO envelopes (env, epoch, recipient, wrapped, signer, signature, stamp) VALUES (?, ?, ?, ?, ?, ?, ?)
