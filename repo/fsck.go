@@ -163,7 +163,7 @@ func (r *Repository) Fsck(ctx context.Context) (*FsckReport, error) {
 				return err
 			}
 			for _, v := range envelopes {
-				ve := vault.Envelope{Env: e.ID[:], Epoch: v.Epoch, Recipient: v.Recipient, Wrapped: v.Wrapped, Signer: v.Signer, Signature: v.Signature}
+				ve := vaultEnvelope(v)
 				if !vault.Verify(v.Signer, ve.SignedBytes(), v.Signature) {
 					problem("env "+e.Name, "key envelope of epoch %d for %s has a bad signature", v.Epoch, v.Recipient)
 				}

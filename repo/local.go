@@ -88,20 +88,6 @@ func (r *Repository) UnsetLocal(ctx context.Context, envName string, keys []stri
 	})
 }
 
-// Local returns env's personal overrides, sorted by key.
-func (r *Repository) Local(ctx context.Context, envName string) ([]Entry, error) {
-	var out []Entry
-	err := r.view(ctx, func(tx *sqlite.Tx) error {
-		env, err := r.env(tx, envName)
-		if err != nil {
-			return err
-		}
-		out, err = r.loadLocal(tx, env)
-		return err
-	})
-	return out, err
-}
-
 func (r *Repository) loadLocal(tx *sqlite.Tx, env sqlite.Env) ([]Entry, error) {
 	rows, err := tx.Local(env.ID)
 	if err != nil || len(rows) == 0 {

@@ -627,7 +627,8 @@ func TestLocalOverrides(t *testing.T) {
 	if _, err := f.r.RotateKey(f.ctx, "dev"); err != nil {
 		t.Fatal(err)
 	}
-	got, err := f.r.Local(f.ctx, "dev")
+	snap, err := f.r.Snapshot(f.ctx, "dev", "")
+	got := snap.Local
 	if err != nil || len(got) != 2 || got[0].Value != "mine" || got[1].Key != "ONLY_ME" {
 		t.Fatalf("local after rotation = %v, %v", got, err)
 	}
@@ -637,7 +638,7 @@ func TestLocalOverrides(t *testing.T) {
 	if err := f.r.UnsetLocal(f.ctx, "dev", []string{"ONLY_ME"}); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := f.r.Local(f.ctx, "dev"); len(got) != 1 {
-		t.Fatalf("after unset: %v", got)
+	if snap, _ := f.r.Snapshot(f.ctx, "dev", ""); len(snap.Local) != 1 {
+		t.Fatalf("after unset: %v", snap.Local)
 	}
 }

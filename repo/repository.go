@@ -239,7 +239,7 @@ func (r *Repository) key(tx *sqlite.Tx, env sqlite.Env, epoch uint32) (*vault.Ke
 		return nil, err
 	}
 	for _, e := range stamped {
-		ve := vault.Envelope{Env: env.ID[:], Epoch: epoch, Recipient: e.Recipient, Wrapped: e.Wrapped, Signer: e.Signer, Signature: e.Signature}
+		ve := vaultEnvelope(e)
 		if k, ok := id.OpenKeyStamp(ve.StampData(), e.Stamp); ok {
 			// This identity verified the envelope before and sealed its
 			// key for itself then.
@@ -254,7 +254,7 @@ func (r *Repository) key(tx *sqlite.Tx, env sqlite.Env, epoch uint32) (*vault.Ke
 	if !ok {
 		return nil, &NotRecipientError{Env: env.Name, Recipient: id.Recipient()}
 	}
-	ve := vault.Envelope{Env: env.ID[:], Epoch: epoch, Recipient: e.Recipient, Wrapped: e.Wrapped, Signer: e.Signer, Signature: e.Signature}
+	ve := vaultEnvelope(e)
 	// Not stamped yet (or the stamp was damaged): verify the signature,
 	// unwrap, and stamp it when the transaction may write.
 	members, err := r.loadMembers(tx)
@@ -276,6 +276,11 @@ func (r *Repository) key(tx *sqlite.Tx, env sqlite.Env, epoch uint32) (*vault.Ke
 	}
 	r.keys[kid] = k
 	return k, nil
+}
+
+// vaultEnvelope is a stored envelope as the vault checks and opens it.
+func vaultEnvelope(e sqlite.Envelope) vault.Envelope {
+	return vault.Envelope{Env: e.Env[:], Epoch: e.Epoch, Recipient: e.Recipient, Wrapped: e.Wrapped, Signer: e.Signer, Signature: e.Signature}
 }
 
 // loadMembers returns the members table, read once per Repository.

@@ -110,7 +110,7 @@ func TestKeyStamps(t *testing.T) {
 	if len(devEnv.Stamp) != vault.KeyStampSize || len(prodEnv.Stamp) != vault.KeyStampSize {
 		t.Fatalf("envelope stamps are %d and %d bytes, want key stamps (%d)", len(devEnv.Stamp), len(prodEnv.Stamp), vault.KeyStampSize)
 	}
-	ve := vault.Envelope{Env: dev.ID[:], Epoch: dev.Epoch, Recipient: devEnv.Recipient, Wrapped: devEnv.Wrapped, Signer: devEnv.Signer, Signature: devEnv.Signature}
+	ve := vaultEnvelope(devEnv)
 	if _, ok := f.id.OpenKeyStamp(ve.StampData(), devEnv.Stamp); !ok {
 		t.Fatal("dev's key stamp does not open")
 	}

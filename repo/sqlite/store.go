@@ -864,12 +864,6 @@ func (tx *Tx) MetaPrefix(prefix string) (map[string]string, error) {
 	return out, rows.Err()
 }
 
-// HasMetaPrefix reports whether any metadata key starts with prefix.
-func (tx *Tx) HasMetaPrefix(prefix string) (ok bool, err error) {
-	_, err = tx.scanOne("SELECT EXISTS (SELECT 1 FROM meta WHERE key >= ? AND key < ?)", []any{prefix, prefix + "\xff"}, &ok)
-	return ok, err
-}
-
 // DeleteMeta removes a metadata entry.
 func (tx *Tx) DeleteMeta(key string) error {
 	_, err := tx.exec("DELETE FROM meta WHERE key = ?", key)
