@@ -16,6 +16,7 @@ import (
 	"sync"
 
 	"filippo.io/age"
+	"github.com/egide/egide/vault/internal/agekey"
 	"golang.org/x/crypto/chacha20poly1305"
 )
 
@@ -152,7 +153,7 @@ func ParseIdentity(secret string) (*Identity, error) {
 	if !strings.HasPrefix(secret, "AGE-SECRET-KEY-1") {
 		return nil, errors.New("parse identity: not an age X25519 secret key (want AGE-SECRET-KEY-1…)")
 	}
-	if !validSecretKey(secret) {
+	if !agekey.Valid(secret) {
 		return nil, errors.New("parse identity: malformed age secret key")
 	}
 	return &Identity{secret: secret}, nil
@@ -163,7 +164,7 @@ func (id *Identity) ageIdentity() *age.X25519Identity {
 	id.ageOnce.Do(func() {
 		k, err := age.ParseX25519Identity(id.secret)
 		if err != nil {
-			// validSecretKey accepts exactly what age accepts (fuzzed).
+			// agekey.Valid accepts exactly what age accepts (fuzzed).
 			panic("vault: a validated identity does not parse: " + err.Error())
 		}
 		id.age = k

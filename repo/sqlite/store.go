@@ -286,6 +286,25 @@ func (tx *Tx) query(q string, args ...any) (*sql.Rows, error) {
 	return st.QueryContext(tx.ctx, args...)
 }
 
+// owned scans a BLOB column by taking the driver's slice instead of
+// letting database/sql copy it. modernc.org/sqlite copies every BLOB out of
+// SQLite into a fresh slice that it never touches again, so the second copy
+// buys nothing; for the HEAD cache (10,000 keys: ~0.6 MB) it costs ~0.4 ms
+// of every 'egide run'. TestOwnedBlob checks the driver still behaves so.
+type owned struct{ b *[]byte }
+
+func (o owned) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*o.b = nil
+	case []byte:
+		*o.b = v
+	default:
+		return fmt.Errorf("scan BLOB: got %T", src)
+	}
+	return nil
+}
+
 // scanOne runs a one-row query; ok is false when there is no row.
 func (tx *Tx) scanOne(q string, args []any, dest ...any) (ok bool, err error) {
 	row, err := tx.queryRow(q, args...)
@@ -769,7 +788,7 @@ type HeadCache struct {
 // HeadCache returns env's cached HEAD state; ok is false when absent.
 func (tx *Tx) HeadCache(env object.EnvID) (h HeadCache, ok bool, err error) {
 	var c []byte
-	ok, err = tx.scanOne("SELECT commit_id, epoch, data FROM heads WHERE env = ?", []any{env[:]}, &c, &h.Epoch, &h.Data)
+	ok, err = tx.scanOne("SELECT commit_id, epoch, data FROM heads WHERE env = ?", []any{env[:]}, &c, &h.Epoch, owned{&h.Data})
 	copy(h.Commit[:], c)
 	return h, ok, err
 }
@@ -811,7 +830,7 @@ func (tx *Tx) Head(env object.EnvID, ref string) (h Head, ok bool, err error) {
 		LEFT JOIN commits c ON c.id = r.target
 		LEFT JOIN heads h ON h.env = ?1
 		WHERE r.name = ?2`, []any{env[:], ref},
-		&target, &h.Stamp, &cacheCommit, &epoch, &h.Cache.Data, &h.Working, &h.Local)
+		&target, &h.Stamp, &cacheCommit, &epoch, owned{&h.Cache.Data}, &h.Working, &h.Local)
 	if !ok || err != nil {
 		return h, ok, err
 	}

@@ -49,3 +49,61 @@ func TestOddPaths(t *testing.T) {
 		})
 	}
 }
+
+// TestOwnedBlob holds modernc.org/sqlite to what owned relies on: every
+// BLOB it returns is a fresh slice, not SQLite's memory nor a buffer it
+// reuses for the next row. A read decrypts the HEAD cache in place, so an
+// aliased slice would corrupt the next read or the page cache.
+func TestOwnedBlob(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "egide.db"), Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	big := make([]byte, 3*4096+17) // spans overflow pages
+	for i := range big {
+		big[i] = byte(i)
+	}
+	envs := []object.EnvID{{1}, {2}}
+	err = s.Update(ctx, func(tx *Tx) error {
+		for i, e := range envs {
+			if err := tx.PutHeadCache(e, HeadCache{Commit: object.Hash([]byte{byte(i)}), Epoch: 1, Data: big}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func() [][]byte {
+		var out [][]byte
+		s.View(ctx, func(tx *Tx) error {
+			for _, e := range envs {
+				h, ok, err := tx.HeadCache(e)
+				if !ok || err != nil {
+					t.Fatalf("head cache: %v %v", ok, err)
+				}
+				out = append(out, h.Data)
+			}
+			return nil
+		})
+		return out
+	}
+	first := read()
+	if &first[0][0] == &first[1][0] {
+		t.Fatal("two rows share one buffer")
+	}
+	for _, b := range first {
+		if string(b) != string(big) {
+			t.Fatal("BLOB read back differs")
+		}
+		clear(b) // as an in-place decryption would
+	}
+	for _, b := range read() {
+		if string(b) != string(big) {
+			t.Fatal("writing to a scanned BLOB changed what SQLite returns next")
+		}
+	}
+}

@@ -1,17 +1,19 @@
-package vault
+// Package agekey checks age X25519 secret keys the way age parses them,
+// without the key derivation age does while parsing.
+package agekey
 
 import "strings"
 
 // bech32Charset is BIP 173's alphabet of 5-bit values.
 const bech32Charset = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
 
-// validSecretKey reports whether s is an age X25519 secret key that
+// Valid reports whether s is an age X25519 secret key that
 // age.ParseX25519Identity accepts: bech32 (BIP 173) with the
 // human-readable part "AGE-SECRET-KEY-", a valid checksum and a 32-byte
 // payload. It checks what age checks, rule for rule, without deriving the
 // public key (two X25519 multiplications, ~0.1 ms cold, which a read
-// through a key stamp never needs). FuzzValidSecretKey holds it to age.
-func validSecretKey(s string) bool {
+// through a key stamp never needs). FuzzValid holds it to age.
+func Valid(s string) bool {
 	if strings.ToLower(s) != s && strings.ToUpper(s) != s {
 		return false // mixed case
 	}

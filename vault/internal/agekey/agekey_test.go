@@ -1,4 +1,4 @@
-package vault
+package agekey
 
 import (
 	"strings"
@@ -7,13 +7,13 @@ import (
 	"filippo.io/age"
 )
 
-func TestValidSecretKey(t *testing.T) {
+func TestValid(t *testing.T) {
 	k, err := age.GenerateX25519Identity()
 	if err != nil {
 		t.Fatal(err)
 	}
 	good := k.String()
-	if !validSecretKey(good) {
+	if !Valid(good) {
 		t.Fatalf("a fresh age secret key is rejected")
 	}
 	flip := func(i int) string {
@@ -40,15 +40,15 @@ func TestValidSecretKey(t *testing.T) {
 		"non-ASCII folded": strings.Replace(good, "Q", "\u212a", 1),
 	} {
 		_, ageErr := age.ParseX25519Identity(s)
-		if got := validSecretKey(s); got != (ageErr == nil) {
-			t.Errorf("%s: validSecretKey = %v, age: %v", name, got, ageErr)
+		if got := Valid(s); got != (ageErr == nil) {
+			t.Errorf("%s: Valid = %v, age: %v", name, got, ageErr)
 		}
 	}
 }
 
-// FuzzValidSecretKey holds validSecretKey to age.ParseX25519Identity: the
+// FuzzValid holds Valid to age.ParseX25519Identity: the
 // same strings are accepted.
-func FuzzValidSecretKey(f *testing.F) {
+func FuzzValid(f *testing.F) {
 	k, _ := age.GenerateX25519Identity()
 	f.Add(k.String())
 	f.Add(strings.ToLower(k.String()))
@@ -57,8 +57,8 @@ func FuzzValidSecretKey(f *testing.F) {
 	f.Add(k.Recipient().String())
 	f.Fuzz(func(t *testing.T, s string) {
 		_, err := age.ParseX25519Identity(s)
-		if got := validSecretKey(s); got != (err == nil) {
-			t.Fatalf("validSecretKey(%q) = %v, age.ParseX25519Identity: %v", s, got, err)
+		if got := Valid(s); got != (err == nil) {
+			t.Fatalf("Valid(%q) = %v, age.ParseX25519Identity: %v", s, got, err)
 		}
 	})
 }
