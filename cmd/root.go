@@ -18,6 +18,7 @@ import (
 	"github.com/egide/egide/cmd/project"
 	runcmd "github.com/egide/egide/cmd/run"
 	"github.com/egide/egide/cmd/secrets"
+	"github.com/egide/egide/cmd/ui"
 	"github.com/spf13/cobra"
 )
 
@@ -78,6 +79,7 @@ EGIDE_IDENTITY_FILE, --identity FILE).`,
 		history.NewCmdShow(f, nil),
 		history.NewCmdDiff(f, nil),
 		history.NewCmdRevert(f, nil),
+		ui.NewCmdUI(f, nil),
 		history.NewCmdReset(f, nil),
 		history.NewCmdFsck(f, nil),
 		runcmd.NewCmdRun(f, nil),

@@ -26,28 +26,46 @@ type LogEntry struct {
 
 // Log returns env's history, newest first.
 func (r *Repository) Log(ctx context.Context, envName string, o LogOptions) ([]LogEntry, error) {
+	out, _, err := r.LogPage(ctx, envName, o, nil)
+	return out, err
+}
+
+// LogPage returns one page of env's history, newest first: up to o.Max
+// commits (all with 0) reachable from the commits in from, or from HEAD
+// when from is empty. next is where the following page starts (the walk's
+// frontier), nil once the history is exhausted. A terminal browser pages
+// through 10,000 commits this way without reading them all.
+func (r *Repository) LogPage(ctx context.Context, envName string, o LogOptions, from []object.ID) (out []LogEntry, next []object.ID, err error) {
 	if o.Key != "" {
 		if err := ValidateKey(o.Key); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	var out []LogEntry
-	err := r.view(ctx, func(tx *sqlite.Tx) error {
+	err = r.view(ctx, func(tx *sqlite.Tx) error {
 		env, err := r.env(tx, envName)
 		if err != nil {
 			return err
 		}
-		head, ok, err := tx.Ref(refName(env.Name))
-		if err != nil || !ok {
-			return err
+		if len(from) == 0 {
+			head, ok, err := tx.Ref(refName(env.Name))
+			if err != nil || !ok {
+				return err
+			}
+			from = []object.ID{head}
 		}
 		q := &commitQueue{}
-		seen := map[object.ID]bool{head: true}
-		c, err := r.readCommit(tx, head)
-		if err != nil {
-			return err
+		seen := map[object.ID]bool{}
+		for _, id := range from {
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			c, err := r.readCommit(tx, id)
+			if err != nil {
+				return err
+			}
+			heap.Push(q, c)
 		}
-		heap.Push(q, c)
 		for q.Len() > 0 && (o.Max <= 0 || len(out) < o.Max) {
 			c := heap.Pop(q).(*Commit)
 			for _, p := range c.Parents {
@@ -80,9 +98,12 @@ func (r *Repository) Log(ctx context.Context, envName string, o LogOptions) ([]L
 			}
 			out = append(out, e)
 		}
+		for _, c := range *q {
+			next = append(next, c.ID)
+		}
 		return nil
 	})
-	return out, err
+	return out, next, err
 }
 
 func onlyKey(cs []Change, key string) []Change {

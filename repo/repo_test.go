@@ -642,3 +642,53 @@ func TestLocalOverrides(t *testing.T) {
 		t.Fatalf("after unset: %v", snap.Local)
 	}
 }
+
+// TestLogPage pages through a history and gets exactly what one Log call
+// gives, also for a key's history.
+func TestLogPage(t *testing.T) {
+	f := newFixture(t)
+	for i := range 23 {
+		f.set("N", fmt.Sprint(i))
+		if i%3 == 0 {
+			f.set("K", fmt.Sprint(i))
+		}
+		f.commit(fmt.Sprint("c", i))
+	}
+	for _, key := range []string{"", "K"} {
+		all, err := f.r.Log(f.ctx, "dev", LogOptions{Key: key})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var paged []string
+		var from []object.ID
+		for pages := 0; ; pages++ {
+			if pages > 30 {
+				t.Fatal("paging does not end")
+			}
+			page, next, err := f.r.LogPage(f.ctx, "dev", LogOptions{Key: key, Max: 5}, from)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(page) > 5 {
+				t.Fatalf("page of %d commits, want at most 5", len(page))
+			}
+			for _, e := range page {
+				paged = append(paged, e.Message)
+			}
+			if next == nil {
+				break
+			}
+			from = next
+		}
+		var want []string
+		for _, e := range all {
+			want = append(want, e.Message)
+		}
+		if fmt.Sprint(paged) != fmt.Sprint(want) {
+			t.Fatalf("key %q: paged %v\nwant %v", key, paged, want)
+		}
+		if key == "" && len(want) != 23 || key == "K" && len(want) != 8 {
+			t.Fatalf("key %q: %d commits", key, len(want))
+		}
+	}
+}

@@ -1,0 +1,406 @@
+package tui
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
+	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"github.com/egide/egide/repo"
+	"github.com/egide/egide/vault"
+)
+
+// The fixture's secret values: no golden file may hold one unless its
+// test reveals values on purpose (TestGoldensHoldNoSecrets).
+var secretValues = []string{"sk_live_51HxQ", "hunter2-db-pass", "s3cr3t-rotated", "ghp_tok3n-value"}
+
+// fixture is a real repository (SQLite file, sealed envelopes, signed
+// commits) with a small history on a fixed clock.
+type fixture struct {
+	t   *testing.T
+	ctx context.Context
+	r   *repo.Repository
+	now time.Time
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	id, _, err := vault.GenerateIdentity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{t: t, ctx: context.Background(), now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
+	f.r, err = repo.Init(f.ctx, t.TempDir(), repo.InitOptions{Project: "shop"}, repo.Options{
+		Identity: func() (*vault.Identity, error) { return id, nil },
+		Now:      func() time.Time { f.now = f.now.Add(time.Minute); return f.now },
+		Author:   func() string { return "Ada Lovelace <ada@example.com>" },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.r.Close() })
+	f.set("dev", "STRIPE_KEY", secretValues[0], "DATABASE_URL", "postgres://app:"+secretValues[1]+"@db/app", "LOG_LEVEL", "debug")
+	f.commit("dev", "add stripe and the database")
+	f.set("dev", "DATABASE_URL", "postgres://app:"+secretValues[2]+"@db/app")
+	f.commit("dev", "rotate the database password")
+	f.set("dev", "GITHUB_TOKEN", secretValues[3])
+	f.commit("dev", "add a GitHub token for the release job")
+	if err := f.r.CreateEnv(f.ctx, "prod", ""); err != nil {
+		t.Fatal(err)
+	}
+	// Uncommitted: one change, one addition.
+	f.set("dev", "LOG_LEVEL", "info", "FEATURE_FLAGS", "beta,search")
+	return f
+}
+
+func (f *fixture) set(env string, kv ...string) {
+	f.t.Helper()
+	var es []repo.Entry
+	for i := 0; i < len(kv); i += 2 {
+		es = append(es, repo.Entry{Key: kv[i], Value: kv[i+1]})
+	}
+	if err := f.r.Set(f.ctx, env, es); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+func (f *fixture) commit(env, msg string) *repo.Commit {
+	f.t.Helper()
+	c, err := f.r.Commit(f.ctx, env, msg)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return c
+}
+
+func (f *fixture) model(env string) *Model {
+	f.t.Helper()
+	now := f.now.Add(2 * time.Hour)
+	m, err := New(f.ctx, f.r, Options{Env: env, NoColor: true, Now: func() time.Time { return now }})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return m
+}
+
+// screen is what the terminal shows for m: the view without escape codes,
+// with commit ids and recipients (random in every run) replaced by stable
+// labels of the same width.
+func (f *fixture) screen(m *Model) string {
+	f.t.Helper()
+	s := ansi.Strip(m.View().Content)
+	log, err := f.r.Log(f.ctx, "dev", repo.LogOptions{})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	for i, e := range log {
+		label := fmt.Sprintf("C%d", len(log)-i)
+		// The id, whole or cut short by the pane.
+		s = regexp.MustCompile(e.ID.Short()+`[0-9a-f]*`).ReplaceAllStringFunc(s, func(id string) string {
+			return label + strings.Repeat("_", len(id)-len(label))
+		})
+	}
+	return regexp.MustCompile(`age1[0-9a-z]+`).ReplaceAllStringFunc(s, func(r string) string {
+		return "age1" + strings.Repeat("x", len(r)-4)
+	})
+}
+
+// run drives m in a real bubbletea program of w×h, sends keys (each
+// string is typed; "<enter>" and the like are special keys), waits until
+// the output shows want, and returns the final model.
+func run(t *testing.T, m *Model, w, h int, want string, keys ...string) *Model {
+	t.Helper()
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(w, h))
+	for _, k := range keys {
+		if sk, ok := special[k]; ok {
+			tm.Send(sk)
+		} else {
+			tm.Type(k)
+		}
+		time.Sleep(20 * time.Millisecond) // let each command's answer land
+	}
+	if want != "" {
+		teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(want)) },
+			teatest.WithDuration(10*time.Second))
+	}
+	if err := tm.Quit(); err != nil {
+		t.Fatal(err)
+	}
+	return tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*Model)
+}
+
+var special = map[string]tea.KeyPressMsg{
+	"<enter>":  {Code: tea.KeyEnter},
+	"<esc>":    {Code: tea.KeyEscape},
+	"<tab>":    {Code: tea.KeyTab},
+	"<down>":   {Code: tea.KeyDown},
+	"<space>":  {Code: tea.KeySpace, Text: " "},
+	"<ctrl+s>": {Code: 's', Mod: tea.ModCtrl},
+}
+
+func TestGoldenScreens(t *testing.T) {
+	f := newFixture(t)
+	for _, size := range [][2]int{{80, 24}, {120, 40}} {
+		w, h := size[0], size[1]
+		t.Run(fmt.Sprintf("browse_%dx%d", w, h), func(t *testing.T) {
+			m := run(t, f.model("dev"), w, h, "")
+			golden.RequireEqual(t, f.screen(m))
+		})
+		t.Run(fmt.Sprintf("commit_%dx%d", w, h), func(t *testing.T) {
+			// To the history pane, down to the second commit, open it.
+			m := run(t, f.model("dev"), w, h, "signature", "<tab>", "j", "<enter>")
+			golden.RequireEqual(t, f.screen(m))
+		})
+		t.Run(fmt.Sprintf("help_%dx%d", w, h), func(t *testing.T) {
+			m := run(t, f.model("dev"), w, h, "", "?")
+			golden.RequireEqual(t, f.screen(m))
+		})
+	}
+	t.Run("edit_80x24", func(t *testing.T) {
+		m := run(t, f.model("dev"), 80, 24, "", "j", "e")
+		golden.RequireEqual(t, f.screen(m))
+	})
+	t.Run("reveal_120x40", func(t *testing.T) {
+		// Revealed on purpose: the one golden allowed to hold values.
+		m := run(t, f.model("dev"), 120, 40, "", "R")
+		golden.RequireEqual(t, f.screen(m))
+	})
+}
+
+// TestGoldensHoldNoSecrets checks every golden screen but the reveal ones
+// for the fixture's secret values.
+func TestGoldensHoldNoSecrets(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "*", "*.golden"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no golden files: %v", err)
+	}
+	revealed := 0
+	for _, p := range files {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range secretValues {
+			if bytes.Contains(b, []byte(v)) {
+				if strings.Contains(filepath.Base(p), "reveal") {
+					revealed++
+					continue
+				}
+				t.Errorf("%s holds the secret value %q", p, v)
+			}
+		}
+	}
+	if revealed == 0 {
+		t.Error("the reveal golden shows no value: the check above would not notice a leak")
+	}
+}
+
+// TestMaskedUntilRevealed: values are masked; space reveals the selected
+// one only, and again hides it.
+func TestMaskedUntilRevealed(t *testing.T) {
+	f := newFixture(t)
+	m := f.model("dev")
+	s := f.screen(m)
+	for _, v := range secretValues {
+		if strings.Contains(s, v) {
+			t.Fatalf("first screen shows %q", v)
+		}
+	}
+	// Rows: DATABASE_URL, FEATURE_FLAGS, GITHUB_TOKEN, LOG_LEVEL, STRIPE_KEY.
+	m = run(t, m, 120, 40, "", "j", "j", "<space>")
+	s = f.screen(m)
+	if !strings.Contains(s, secretValues[3]) {
+		t.Fatalf("space did not reveal GITHUB_TOKEN:\n%s", s)
+	}
+	if strings.Contains(s, secretValues[0]) || strings.Contains(s, secretValues[2]) {
+		t.Fatalf("space revealed more than the selected key:\n%s", s)
+	}
+	m.Update(tea.KeyPressMsg{Code: tea.KeySpace, Text: " "})
+	if s := f.screen(m); strings.Contains(s, secretValues[3]) {
+		t.Fatal("a second space did not hide the value")
+	}
+	// R reveals all until its timer fires.
+	m.Update(tea.KeyPressMsg{Code: 'R', Text: "R"})
+	if s := f.screen(m); !strings.Contains(s, secretValues[0]) || !strings.Contains(s, secretValues[3]) {
+		t.Fatalf("R did not reveal every value:\n%s", s)
+	}
+	m.Update(revealEndMsg{gen: m.revealGen})
+	if s := f.screen(m); strings.Contains(s, secretValues[0]) {
+		t.Fatal("values still shown after the reveal timer")
+	}
+}
+
+// TestEditThenCommit adds a key and edits another through the UI, commits,
+// and checks what the repository recorded.
+func TestEditThenCommit(t *testing.T) {
+	f := newFixture(t)
+	m := run(t, f.model("dev"), 80, 24, "committed",
+		"a", "NEW_KEY", "<enter>", "first line", "<enter>", "second line", "<ctrl+s>",
+		"g", "e", "<ctrl+s>", // DATABASE_URL saved unchanged: no change
+		"c", "from the ui", "<enter>")
+	if m.err != nil {
+		t.Fatal(m.err)
+	}
+	log, err := f.r.Log(f.ctx, "dev", repo.LogOptions{Max: 1, Patch: true})
+	if err != nil || len(log) != 1 {
+		t.Fatal(log, err)
+	}
+	if log[0].Message != "from the ui" {
+		t.Fatalf("HEAD message %q", log[0].Message)
+	}
+	var keys []string
+	for _, c := range log[0].Changes {
+		keys = append(keys, string(c.Kind)+" "+c.Key)
+	}
+	if got := strings.Join(keys, ", "); got != "added FEATURE_FLAGS, changed LOG_LEVEL, added NEW_KEY" {
+		t.Fatalf("the commit changed %s", got)
+	}
+	if v, err := f.r.Get(f.ctx, "dev", "NEW_KEY", ""); err != nil || v != "first line\nsecond line" {
+		t.Fatalf("NEW_KEY = %q, %v", v, err)
+	}
+	if st, _ := f.r.Status(f.ctx, "dev"); len(st) != 0 {
+		t.Fatalf("uncommitted after the commit: %v", st)
+	}
+}
+
+// TestDeleteAndRevert deletes a key (after y), commits, then reverts that
+// commit from the history pane.
+func TestDeleteAndRevert(t *testing.T) {
+	f := newFixture(t)
+	f.commit("dev", "clean up") // commits the fixture's uncommitted changes
+	m := run(t, f.model("dev"), 80, 24, "committed",
+		"G", "x", "y", "c", "drop stripe", "<enter>")
+	if _, err := f.r.Get(f.ctx, "dev", "STRIPE_KEY", ""); err == nil {
+		t.Fatal("STRIPE_KEY still there after x, y and a commit")
+	}
+	// The newest commit is selected in the history pane: u, then y.
+	m = run(t, m, 80, 24, "reverted", "<tab>", "u", "y")
+	if m.err != nil {
+		t.Fatal(m.err)
+	}
+	if v, err := f.r.Get(f.ctx, "dev", "STRIPE_KEY", ""); err != nil || v != secretValues[0] {
+		t.Fatalf("after the revert STRIPE_KEY = %q, %v", v, err)
+	}
+	log, _ := f.r.Log(f.ctx, "dev", repo.LogOptions{Max: 1})
+	if !strings.HasPrefix(log[0].Message, "Revert") {
+		t.Fatalf("HEAD is %q, want the revert", log[0].Message)
+	}
+	// n (or anything but y) cancels: nothing changes.
+	m = run(t, m, 80, 24, "cancelled", "h", "G", "x", "n")
+	if m.status != "cancelled" {
+		t.Fatalf("status after x, n: %q", m.status)
+	}
+	if st, _ := f.r.Status(f.ctx, "dev"); len(st) != 0 {
+		t.Fatalf("a cancelled delete staged %v", st)
+	}
+}
+
+// TestFilter narrows keys and then commits as one types.
+func TestFilter(t *testing.T) {
+	f := newFixture(t)
+	m := run(t, f.model("dev"), 80, 24, "", "/", "tok")
+	if rs := m.visibleRows(); len(rs) != 1 || rs[0].Key != "GITHUB_TOKEN" {
+		t.Fatalf("/tok shows %v", rs)
+	}
+	m = run(t, m, 80, 24, "", "<esc>", "<tab>", "/", "rotate")
+	if cs := m.visibleCommits(); len(cs) != 1 || cs[0].Message != "rotate the database password" {
+		t.Fatalf("/rotate shows %d commits", len(cs))
+	}
+	if rs := m.visibleRows(); len(rs) != 5 {
+		t.Fatalf("esc did not clear the key filter: %d rows", len(rs))
+	}
+}
+
+// TestKeyHistoryAndDiff: enter on a key shows that key's history; two
+// marked commits diff against each other.
+func TestKeyHistoryAndDiff(t *testing.T) {
+	f := newFixture(t)
+	m := run(t, f.model("dev"), 120, 40, "DATABASE_URL (esc", "<enter>") // DATABASE_URL
+	if m.historyKey != "DATABASE_URL" || len(m.commits) != 2 {
+		t.Fatalf("key history of DATABASE_URL: key %q, %d commits", m.historyKey, len(m.commits))
+	}
+	m = run(t, m, 120, 40, "diff", "<esc>", "<tab>", "m", "G", "m", "d")
+	if m.mode != modeDetail || !strings.HasPrefix(m.detailFor, "diff ") {
+		t.Fatalf("d did not open a diff (mode %d, %q)", m.mode, m.detailFor)
+	}
+	var got []string
+	for _, c := range m.detailCh {
+		got = append(got, string(c.Kind)+" "+c.Key)
+	}
+	// From the first commit to the third: the password changed, a token came.
+	if s := strings.Join(got, ", "); s != "changed DATABASE_URL, added GITHUB_TOKEN" {
+		t.Fatalf("diff of the marked commits: %s", s)
+	}
+}
+
+// TestHistoryPages: with a small page size the history is read as the
+// cursor moves, and every commit is reached once.
+func TestHistoryPages(t *testing.T) {
+	f := newFixture(t)
+	for i := range 30 {
+		f.set("dev", "COUNTER", fmt.Sprint(i))
+		f.commit("dev", fmt.Sprint("step ", i))
+	}
+	now := f.now
+	m, err := New(f.ctx, f.r, Options{Env: "dev", NoColor: true, PageSize: 7, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.commits) != 7 {
+		t.Fatalf("first page: %d commits, want 7", len(m.commits))
+	}
+	keys := []string{"<tab>"}
+	for range 40 {
+		keys = append(keys, "j")
+	}
+	m = run(t, m, 80, 24, "", keys...)
+	seen := map[string]bool{}
+	for _, c := range m.commits {
+		if seen[c.ID.String()] {
+			t.Fatalf("commit %s listed twice", c.ID.Short())
+		}
+		seen[c.ID.String()] = true
+	}
+	if len(m.commits) != 33 || !m.historyDone {
+		t.Fatalf("after scrolling: %d commits (done %v), want all 33", len(m.commits), m.historyDone)
+	}
+}
+
+// TestResize: the screen always fills the terminal exactly.
+func TestResize(t *testing.T) {
+	f := newFixture(t)
+	m := f.model("dev")
+	for _, s := range [][2]int{{80, 24}, {120, 40}, {60, 15}, {200, 50}} {
+		m.Update(tea.WindowSizeMsg{Width: s[0], Height: s[1]})
+		lines := strings.Split(ansi.Strip(m.View().Content), "\n")
+		if len(lines) != s[1] {
+			t.Fatalf("%dx%d: %d lines", s[0], s[1], len(lines))
+		}
+		for i, l := range lines {
+			if w := ansi.StringWidth(l); w != s[0] {
+				t.Fatalf("%dx%d: line %d is %d wide: %q", s[0], s[1], i, w, l)
+			}
+		}
+	}
+}
+
+// TestEscapesInHistory: a commit message cannot send escape codes to the
+// terminal.
+func TestEscapesInHistory(t *testing.T) {
+	f := newFixture(t)
+	f.commit("dev", "evil \x1b]52;c;aGk=\x07 title")
+	m := f.model("dev")
+	if strings.Contains(m.View().Content, "\x1b]52") {
+		t.Fatal("a commit message's escape sequence reaches the terminal")
+	}
+}
