@@ -141,6 +141,12 @@ func New(ctx context.Context, src Source, o Options) (*Model, error) {
 	}
 	m.editor.ShowLineNumbers = false
 	m.editor.CharLimit = 0
+	if o.NoColor {
+		// The components' own styles carry colours: plain ones instead.
+		m.help.Styles = help.Styles{}
+		m.input.SetStyles(textinput.Styles{})
+		m.editor.SetStyles(textarea.Styles{})
+	}
 	envs, err := src.Envs(ctx)
 	if err != nil {
 		return nil, err

@@ -3,11 +3,14 @@ package tui
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"io"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -115,12 +118,25 @@ func (f *fixture) screen(m *Model) string {
 	})
 }
 
+// pollMsg wakes the program so that run's filter looks at the model.
+type pollMsg struct{}
+
 // run drives m in a real bubbletea program of w×h, sends keys (each
 // string is typed; "<enter>" and the like are special keys), waits until
-// the output shows want, and returns the final model.
-func run(t *testing.T, m *Model, w, h int, want string, keys ...string) *Model {
+// the model satisfies until (checked inside the program's loop, where the
+// model may be read), and returns the final model.
+func run(t *testing.T, m *Model, w, h int, until func(*Model) bool, keys ...string) *Model {
 	t.Helper()
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(w, h))
+	done := make(chan struct{})
+	var once sync.Once
+	filter := func(mm tea.Model, msg tea.Msg) tea.Msg {
+		if until != nil && until(mm.(*Model)) {
+			once.Do(func() { close(done) })
+		}
+		return msg
+	}
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(w, h),
+		teatest.WithProgramOptions(tea.WithFilter(filter)))
 	for _, k := range keys {
 		if sk, ok := special[k]; ok {
 			tm.Send(sk)
@@ -129,14 +145,30 @@ func run(t *testing.T, m *Model, w, h int, want string, keys ...string) *Model {
 		}
 		time.Sleep(20 * time.Millisecond) // let each command's answer land
 	}
-	if want != "" {
-		teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(want)) },
-			teatest.WithDuration(10*time.Second))
+	if until != nil {
+		deadline := time.After(10 * time.Second)
+	wait:
+		for {
+			select {
+			case <-done:
+				break wait
+			case <-deadline:
+				tm.Quit()
+				fm := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*Model)
+				t.Fatalf("the model never reached the awaited state (status %q, error %v); screen:\n%s", fm.status, fm.err, ansi.Strip(fm.View().Content))
+			case <-time.After(20 * time.Millisecond):
+				tm.Send(pollMsg{})
+			}
+		}
 	}
 	if err := tm.Quit(); err != nil {
 		t.Fatal(err)
 	}
 	return tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*Model)
+}
+
+func statusPrefix(p string) func(*Model) bool {
+	return func(m *Model) bool { return strings.HasPrefix(m.status, p) }
 }
 
 var special = map[string]tea.KeyPressMsg{
@@ -153,26 +185,26 @@ func TestGoldenScreens(t *testing.T) {
 	for _, size := range [][2]int{{80, 24}, {120, 40}} {
 		w, h := size[0], size[1]
 		t.Run(fmt.Sprintf("browse_%dx%d", w, h), func(t *testing.T) {
-			m := run(t, f.model("dev"), w, h, "")
+			m := run(t, f.model("dev"), w, h, nil)
 			golden.RequireEqual(t, f.screen(m))
 		})
 		t.Run(fmt.Sprintf("commit_%dx%d", w, h), func(t *testing.T) {
 			// To the history pane, down to the second commit, open it.
-			m := run(t, f.model("dev"), w, h, "signature", "<tab>", "j", "<enter>")
+			m := run(t, f.model("dev"), w, h, func(m *Model) bool { return m.mode == modeDetail }, "<tab>", "j", "<enter>")
 			golden.RequireEqual(t, f.screen(m))
 		})
 		t.Run(fmt.Sprintf("help_%dx%d", w, h), func(t *testing.T) {
-			m := run(t, f.model("dev"), w, h, "", "?")
+			m := run(t, f.model("dev"), w, h, nil, "?")
 			golden.RequireEqual(t, f.screen(m))
 		})
 	}
 	t.Run("edit_80x24", func(t *testing.T) {
-		m := run(t, f.model("dev"), 80, 24, "", "j", "e")
+		m := run(t, f.model("dev"), 80, 24, nil, "j", "e")
 		golden.RequireEqual(t, f.screen(m))
 	})
 	t.Run("reveal_120x40", func(t *testing.T) {
 		// Revealed on purpose: the one golden allowed to hold values.
-		m := run(t, f.model("dev"), 120, 40, "", "R")
+		m := run(t, f.model("dev"), 120, 40, nil, "R")
 		golden.RequireEqual(t, f.screen(m))
 	})
 }
@@ -217,7 +249,7 @@ func TestMaskedUntilRevealed(t *testing.T) {
 		}
 	}
 	// Rows: DATABASE_URL, FEATURE_FLAGS, GITHUB_TOKEN, LOG_LEVEL, STRIPE_KEY.
-	m = run(t, m, 120, 40, "", "j", "j", "<space>")
+	m = run(t, m, 120, 40, nil, "j", "j", "<space>")
 	s = f.screen(m)
 	if !strings.Contains(s, secretValues[3]) {
 		t.Fatalf("space did not reveal GITHUB_TOKEN:\n%s", s)
@@ -244,7 +276,7 @@ func TestMaskedUntilRevealed(t *testing.T) {
 // and checks what the repository recorded.
 func TestEditThenCommit(t *testing.T) {
 	f := newFixture(t)
-	m := run(t, f.model("dev"), 80, 24, "committed",
+	m := run(t, f.model("dev"), 80, 24, statusPrefix("committed"),
 		"a", "NEW_KEY", "<enter>", "first line", "<enter>", "second line", "<ctrl+s>",
 		"g", "e", "<ctrl+s>", // DATABASE_URL saved unchanged: no change
 		"c", "from the ui", "<enter>")
@@ -278,13 +310,13 @@ func TestEditThenCommit(t *testing.T) {
 func TestDeleteAndRevert(t *testing.T) {
 	f := newFixture(t)
 	f.commit("dev", "clean up") // commits the fixture's uncommitted changes
-	m := run(t, f.model("dev"), 80, 24, "committed",
+	m := run(t, f.model("dev"), 80, 24, statusPrefix("committed"),
 		"G", "x", "y", "c", "drop stripe", "<enter>")
 	if _, err := f.r.Get(f.ctx, "dev", "STRIPE_KEY", ""); err == nil {
 		t.Fatal("STRIPE_KEY still there after x, y and a commit")
 	}
 	// The newest commit is selected in the history pane: u, then y.
-	m = run(t, m, 80, 24, "reverted", "<tab>", "u", "y")
+	m = run(t, m, 80, 24, statusPrefix("reverted"), "<tab>", "u", "y")
 	if m.err != nil {
 		t.Fatal(m.err)
 	}
@@ -296,7 +328,7 @@ func TestDeleteAndRevert(t *testing.T) {
 		t.Fatalf("HEAD is %q, want the revert", log[0].Message)
 	}
 	// n (or anything but y) cancels: nothing changes.
-	m = run(t, m, 80, 24, "cancelled", "h", "G", "x", "n")
+	m = run(t, m, 80, 24, statusPrefix("cancelled"), "h", "G", "x", "n")
 	if m.status != "cancelled" {
 		t.Fatalf("status after x, n: %q", m.status)
 	}
@@ -308,11 +340,11 @@ func TestDeleteAndRevert(t *testing.T) {
 // TestFilter narrows keys and then commits as one types.
 func TestFilter(t *testing.T) {
 	f := newFixture(t)
-	m := run(t, f.model("dev"), 80, 24, "", "/", "tok")
+	m := run(t, f.model("dev"), 80, 24, nil, "/", "tok")
 	if rs := m.visibleRows(); len(rs) != 1 || rs[0].Key != "GITHUB_TOKEN" {
 		t.Fatalf("/tok shows %v", rs)
 	}
-	m = run(t, m, 80, 24, "", "<esc>", "<tab>", "/", "rotate")
+	m = run(t, m, 80, 24, nil, "<esc>", "<tab>", "/", "rotate")
 	if cs := m.visibleCommits(); len(cs) != 1 || cs[0].Message != "rotate the database password" {
 		t.Fatalf("/rotate shows %d commits", len(cs))
 	}
@@ -325,11 +357,11 @@ func TestFilter(t *testing.T) {
 // marked commits diff against each other.
 func TestKeyHistoryAndDiff(t *testing.T) {
 	f := newFixture(t)
-	m := run(t, f.model("dev"), 120, 40, "DATABASE_URL (esc", "<enter>") // DATABASE_URL
+	m := run(t, f.model("dev"), 120, 40, func(m *Model) bool { return m.historyKey != "" && !m.loading }, "<enter>") // DATABASE_URL
 	if m.historyKey != "DATABASE_URL" || len(m.commits) != 2 {
 		t.Fatalf("key history of DATABASE_URL: key %q, %d commits", m.historyKey, len(m.commits))
 	}
-	m = run(t, m, 120, 40, "diff", "<esc>", "<tab>", "m", "G", "m", "d")
+	m = run(t, m, 120, 40, func(m *Model) bool { return m.mode == modeDetail }, "<esc>", "<tab>", "m", "G", "m", "d")
 	if m.mode != modeDetail || !strings.HasPrefix(m.detailFor, "diff ") {
 		t.Fatalf("d did not open a diff (mode %d, %q)", m.mode, m.detailFor)
 	}
@@ -363,7 +395,7 @@ func TestHistoryPages(t *testing.T) {
 	for range 40 {
 		keys = append(keys, "j")
 	}
-	m = run(t, m, 80, 24, "", keys...)
+	m = run(t, m, 80, 24, func(m *Model) bool { return m.historyDone }, keys...)
 	seen := map[string]bool{}
 	for _, c := range m.commits {
 		if seen[c.ID.String()] {
@@ -402,5 +434,70 @@ func TestEscapesInHistory(t *testing.T) {
 	m := f.model("dev")
 	if strings.Contains(m.View().Content, "\x1b]52") {
 		t.Fatal("a commit message's escape sequence reaches the terminal")
+	}
+}
+
+// TestCopyToClipboard: y sends the selected value to the terminal's
+// clipboard as OSC 52, and the timer clears it.
+func TestCopyToClipboard(t *testing.T) {
+	f := newFixture(t)
+	tm := teatest.NewTestModel(t, f.model("dev"), teatest.WithInitialTermSize(80, 24))
+	tm.Type("jjy") // GITHUB_TOKEN
+	set := "\x1b]52;c;" + base64.StdEncoding.EncodeToString([]byte(secretValues[3]))
+	var out bytes.Buffer
+	teatest.WaitFor(t, io.TeeReader(tm.Output(), &out), func(b []byte) bool { return bytes.Contains(b, []byte(set)) },
+		teatest.WithDuration(10*time.Second))
+	tm.Send(clipEndMsg{gen: 1})
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("\x1b]52;c;\x07")) },
+		teatest.WithDuration(10*time.Second))
+	tm.Quit()
+	if s := f.screen(tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*Model)); strings.Contains(s, secretValues[3]) {
+		t.Fatal("copying showed the value on screen")
+	}
+}
+
+// TestNoColor: NO_COLOR gives a screen without colour codes (selection
+// stays visible as reverse video); colours otherwise.
+func TestNoColor(t *testing.T) {
+	f := newFixture(t)
+	colour := regexp.MustCompile(`\x1b\[[0-9;]*(3[0-7]|9[0-7]|38;[0-9;]+)m`)
+	plain := f.model("dev")
+	if s := plain.View().Content; colour.MatchString(s) || !strings.Contains(s, "\x1b[7m") {
+		t.Fatalf("NO_COLOR screen: colour %v, reverse video %v", colour.MatchString(s), strings.Contains(s, "\x1b[7m"))
+	}
+	now := f.now
+	coloured, err := New(f.ctx, f.r, Options{Env: "dev", Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !colour.MatchString(coloured.View().Content) {
+		t.Fatal("no colour without NO_COLOR")
+	}
+}
+
+// TestMouse: the wheel moves the cursor, a click focuses the pane under it;
+// without Options.Mouse the view does not ask for mouse events.
+func TestMouse(t *testing.T) {
+	f := newFixture(t)
+	m := f.model("dev")
+	if m.View().MouseMode != tea.MouseModeNone {
+		t.Fatal("mouse captured without Options.Mouse")
+	}
+	m.opts.Mouse = true
+	if m.View().MouseMode != tea.MouseModeCellMotion {
+		t.Fatal("Options.Mouse does not capture the mouse")
+	}
+	m.Update(tea.MouseWheelMsg{Button: tea.MouseWheelDown})
+	m.Update(tea.MouseWheelMsg{Button: tea.MouseWheelDown})
+	if r, _ := m.selectedRow(); r.Key != "GITHUB_TOKEN" {
+		t.Fatalf("two wheel steps down select %s", r.Key)
+	}
+	m.Update(tea.MouseClickMsg{X: 79, Y: 3, Button: tea.MouseLeft})
+	if m.focus != paneHistory {
+		t.Fatalf("a click on the right pane focuses pane %d", m.focus)
+	}
+	m.Update(tea.MouseClickMsg{X: 2, Y: 3, Button: tea.MouseLeft})
+	if m.focus != paneEnvs {
+		t.Fatalf("a click on the left pane focuses pane %d", m.focus)
 	}
 }
