@@ -141,6 +141,8 @@ func New(ctx context.Context, src Source, o Options) (*Model, error) {
 	}
 	m.editor.ShowLineNumbers = false
 	m.editor.CharLimit = 0
+	m.editor.MaxHeight = 0 // no limit on a value's lines (PEM blocks)
+	m.editor.MaxWidth = 0
 	if o.NoColor {
 		// The components' own styles carry colours: plain ones instead.
 		m.help.Styles = help.Styles{}
@@ -431,6 +433,11 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 				return nil
 			}
 			m.err = nil
+			for _, r := range m.rows {
+				if r.Key == k && r.Change != repo.Removed {
+					return m.startEdit(k, r.Value) // it exists: edit it
+				}
+			}
 			return m.startEdit(k, "")
 		}
 		return m.forward(msg)
@@ -454,6 +461,12 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 			m.mode = modeBrowse
 			k, v := m.editKey, m.editor.Value()
 			m.editor.Reset()
+			for _, r := range m.rows {
+				if r.Key == k && r.Change != repo.Removed && r.Value == v {
+					m.status = k + " unchanged"
+					return nil
+				}
+			}
 			env := m.env
 			return m.write(func() (string, error) {
 				if err := m.src.Set(m.ctx, env, []repo.Entry{{Key: k, Value: v}}); err != nil {
@@ -729,9 +742,16 @@ func (m *Model) commit(message string) tea.Cmd {
 }
 
 func (m *Model) startEdit(k, v string) tea.Cmd {
-	m.mode, m.editKey = modeEdit, k
 	m.editor.Reset()
 	m.editor.SetValue(v)
+	if m.editor.Value() != v {
+		// The text area drops control characters and turns tabs into
+		// spaces: saving would change the value behind the user's back.
+		m.editor.Reset()
+		m.err = fmt.Errorf("%s holds characters the editor cannot keep (tabs or control characters): use 'egide edit' or 'egide set %s'", k, k)
+		return nil
+	}
+	m.mode, m.editKey = modeEdit, k
 	m.resize(m.width, m.height)
 	return m.editor.Focus()
 }

@@ -501,3 +501,26 @@ func TestMouse(t *testing.T) {
 		t.Fatalf("a click on the left pane focuses pane %d", m.focus)
 	}
 }
+
+// TestEditKeepsValuesIntact: a value the text area would alter (a tab) is
+// not opened for editing, and its value stays as it was.
+func TestEditKeepsValuesIntact(t *testing.T) {
+	f := newFixture(t)
+	f.set("dev", "AAA_TABBED", "a\tb")
+	m := f.model("dev")
+	m.Update(tea.KeyPressMsg{Code: 'e', Text: "e"}) // AAA_TABBED is the first row
+	if m.mode == modeEdit || m.err == nil || !strings.Contains(m.err.Error(), "egide edit") {
+		t.Fatalf("mode %d, error %v: want a refusal pointing to egide edit", m.mode, m.err)
+	}
+	if v, _ := f.r.Get(f.ctx, "dev", "AAA_TABBED", ""); v != "a\tb" {
+		t.Fatalf("value changed to %q", v)
+	}
+	// A long multi-line value (a PEM block) round-trips through the editor.
+	pem := "-----BEGIN KEY-----\n" + strings.Repeat(strings.Repeat("Q", 64)+"\n", 150) + "-----END KEY-----"
+	f.set("dev", "AAA_TABBED", pem)
+	m = f.model("dev")
+	m.Update(tea.KeyPressMsg{Code: 'e', Text: "e"})
+	if m.mode != modeEdit || m.editor.Value() != pem {
+		t.Fatalf("a 152-line value does not open intact (mode %d, err %v)", m.mode, m.err)
+	}
+}
