@@ -709,7 +709,6 @@ func (m *Model) askRevert() tea.Cmd {
 	}
 	env := m.env
 	m.ask(fmt.Sprintf("revert %s %q on %s? (y/n)", c.ID.Short(), oneLine(firstLine(c.Message)), env), func() tea.Cmd {
-		m.mode = modeBrowse
 		return m.write(func() (string, error) {
 			rc, err := m.src.Revert(m.ctx, env, c.ID.String())
 			if err != nil {
@@ -728,7 +727,7 @@ func (m *Model) ask(q string, yes func() tea.Cmd) {
 func (m *Model) commit(message string) tea.Cmd {
 	message = strings.TrimSpace(message)
 	if message == "" {
-		m.err = errors.New("a commit needs a message")
+		m.err = errors.New("nothing committed: a commit needs a message (press c and type one)")
 		return nil
 	}
 	env := m.env
