@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Egide's benchmark (issues #3 and #4): builds egide and the harness, times them and
+# Egide's benchmark (issues #3, #4 and #6): builds egide and the harness, times them and
 # prints the table, which it also writes to bench/out/results.md.
 #
 #   bench/run.sh                      # the full run: RUNS=21 HISTORY=10000
@@ -16,6 +16,8 @@
 #   OUT=bench/out    where binaries and results.md go
 #   KEEP=0           1 keeps the temporary data sets (path printed)
 #   PROBE=1          0 skips the in-process phase split ("where the time goes")
+#   STEPS=           only these steps, comma-separated: "data set A", commit,
+#                    history, "run on the big environment", transit (default all)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -42,6 +44,7 @@ rev=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')
 extra=()
 [ "$KEEP" = 1 ] && extra=(-keep)
 [ "$PROBE" = 0 ] && extra+=(-probe=false)
+[ -n "${STEPS:-}" ] && extra+=(-steps "$STEPS") && cmdline="STEPS='$STEPS' $cmdline"
 "$out/egidebench" -egide "$out/egide" -runs "$RUNS" -history "$HISTORY" -keys "$KEYS" \
 	-bigkeys "$BIGKEYS" -commit-runs "$COMMIT_RUNS" -sops "$SOPS" -cache "$out" \
 	-out "$out/results.md" -cmdline "$cmdline  # tree at $rev" "${extra[@]}"

@@ -11,6 +11,7 @@ import (
 	"github.com/egide/egide/repo/dotenv"
 	"github.com/egide/egide/vault"
 	"github.com/egide/egide/vault/keyring"
+	"github.com/egide/egide/vault/transit"
 )
 
 // Exit codes.
@@ -95,6 +96,26 @@ func hintFor(err error, code int) string {
 		}
 	case errors.Is(err, repo.ErrNotMember):
 		return "ask a member to run 'egide env grant ENV <your recipient>' (see 'egide identity')"
+	case errors.Is(err, transit.ErrNotFound):
+		return "list keys with 'egide transit key list', or create one with 'egide transit key create NAME'"
+	case errors.Is(err, transit.ErrExists):
+		return "pick another name (see 'egide transit key list'); restore over a key only with --force"
+	case errors.Is(err, transit.ErrUnsupported):
+		return "aes256-gcm96, chacha20-poly1305 and rsa keys encrypt; ed25519, ecdsa and rsa keys sign; see the key's type with 'egide transit key show NAME'"
+	case errors.Is(err, transit.ErrVersion):
+		return "see the key's versions with 'egide transit key show NAME'; nothing was changed"
+	case errors.Is(err, transit.ErrDecrypt):
+		return "check the key name and, for derived keys, --context; nothing was decrypted"
+	case errors.Is(err, transit.ErrMalformed):
+		return "a transit ciphertext or signature looks like vault:v1:<base64>; pass it whole"
+	case errors.Is(err, transit.ErrDeletionNotAllowed):
+		return "allow it first with 'egide transit key config NAME --deletion-allowed'; what the key encrypted is lost with it"
+	case errors.Is(err, transit.ErrNotExportable):
+		return "only keys created with --exportable can be exported; 'egide transit key backup' writes a sealed copy"
+	case errors.Is(err, transit.ErrTooLarge):
+		return "at most 32 MiB per call: encrypt large files with a data key ('egide transit datakey NAME --plaintext')"
+	case errors.Is(err, repo.ErrNoEngineKey):
+		return "the engine's key was wrapped to the project's members when it was first used; ask one of them to run the command"
 	case errors.Is(err, repo.ErrNoRepository):
 		return "run 'egide init' in your project folder"
 	case errors.Is(err, repo.ErrSchemaTooNew):

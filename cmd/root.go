@@ -18,6 +18,7 @@ import (
 	"github.com/egide/egide/cmd/project"
 	runcmd "github.com/egide/egide/cmd/run"
 	"github.com/egide/egide/cmd/secrets"
+	transitcmd "github.com/egide/egide/cmd/transit"
 	"github.com/egide/egide/cmd/ui"
 	"github.com/spf13/cobra"
 )
@@ -83,6 +84,7 @@ EGIDE_IDENTITY_FILE, --identity FILE).`,
 		history.NewCmdReset(f, nil),
 		history.NewCmdFsck(f, nil),
 		runcmd.NewCmdRun(f, nil),
+		transitcmd.NewCmdTransit(f),
 	)
 	markRunErrors(root)
 	return root

@@ -177,6 +177,9 @@ func (r *Repository) Fsck(ctx context.Context) (*FsckReport, error) {
 				}
 			}
 		}
+		if err := r.checkEngines(tx, problem); err != nil {
+			return err
+		}
 		for name := range unreadable {
 			rep.Unreadable = append(rep.Unreadable, name)
 		}

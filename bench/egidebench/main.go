@@ -1,4 +1,4 @@
-// Command egidebench is the benchmark of issues #3 and #4: it builds the data sets,
+// Command egidebench is the benchmark of issues #3, #4 and #6: it builds the data sets,
 // times egide's commands as whole processes beside "egide version" (the cost
 // of egide's own start) and, where it installs, SOPS on the same data, and
 // prints a Markdown table. bench/run.sh builds egide and runs it.
@@ -43,6 +43,7 @@ type config struct {
 	keep       bool
 	probe      bool
 	seed       uint64
+	steps      string
 }
 
 // bench is one benchmark run.
@@ -78,6 +79,7 @@ func main() {
 	var c config
 	flag.StringVar(&c.egide, "egide", "", "egide binary to time (required)")
 	flag.IntVar(&c.runs, "runs", 21, "timed runs of each command")
+	flag.StringVar(&c.steps, "steps", "", "comma-separated steps to run (default all): data set A, commit, history, run on the big environment, transit")
 	flag.IntVar(&c.warmup, "warmup", 2, "untimed rounds before the timed ones")
 	flag.IntVar(&c.keys, "keys", 1000, "keys of the environment in data sets A and C")
 	flag.IntVar(&c.bigKeys, "bigkeys", 10000, "keys changed by each timed commit")
@@ -165,8 +167,12 @@ func run(ctx context.Context, c config) error {
 		{"commit", b.bigCommit},
 		{"history", b.historySet},
 		{"run on the big environment", b.runBig},
+		{"transit", b.transitBench},
 	}
 	for _, s := range steps {
+		if c.steps != "" && !slices.Contains(strings.Split(c.steps, ","), s.name) {
+			continue
+		}
 		logf("%s…", s.name)
 		if err := s.f(ctx); err != nil {
 			return fmt.Errorf("%s: %w", s.name, err)
@@ -178,7 +184,7 @@ func run(ctx context.Context, c config) error {
 	}
 
 	var rep strings.Builder
-	fmt.Fprintf(&rep, "# Egide benchmark (issues #3 and #4)\n\n")
+	fmt.Fprintf(&rep, "# Egide benchmark (issues #3, #4 and #6)\n\n")
 	fmt.Fprintf(&rep, "%s, %d timed runs per command (after %d warm-up rounds), interleaved in random order with `egide version`; the run took %s. Load average before: %s, after: %s.\n\n",
 		started.UTC().Format(time.RFC3339), c.runs, c.warmup, time.Since(started).Round(time.Second), loadBefore, loadavg())
 	rep.WriteString(b.tab.markdown())

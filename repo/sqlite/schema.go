@@ -90,6 +90,25 @@ CREATE TABLE local (
 	PRIMARY KEY (env, wid)
 ) WITHOUT ROWID;
 `,
+	// 5: the engines' stores (transit keys): one key per engine and epoch,
+	// wrapped in envelopes like an environment's; entries sealed with it
+	// and placed by a keyed hash of their name.
+	`
+CREATE TABLE engines (
+	id      BLOB PRIMARY KEY,
+	name    TEXT NOT NULL UNIQUE,
+	epoch   INTEGER NOT NULL,
+	created INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE engine_entries (
+	engine BLOB NOT NULL,
+	slot   BLOB NOT NULL,
+	epoch  INTEGER NOT NULL,
+	data   BLOB NOT NULL,
+	PRIMARY KEY (engine, slot)
+) WITHOUT ROWID;
+`,
 }
 
 // SchemaVersion is the schema version this build writes.

@@ -916,3 +916,63 @@ func (tx *Tx) ClearLocal(env object.EnvID) error {
 	_, err := tx.exec("DELETE FROM local WHERE env = ?", env[:])
 	return err
 }
+
+// EngineByName returns an engine's store record (its id, name and key
+// epoch, in an Env); ok is false when the engine was never used.
+func (tx *Tx) EngineByName(name string) (e Env, ok bool, err error) {
+	var idb []byte
+	ok, err = tx.scanOne("SELECT id, name, epoch, created FROM engines WHERE name = ?", []any{name}, &idb, &e.Name, &e.Epoch, &e.Created)
+	copy(e.ID[:], idb)
+	return e, ok, err
+}
+
+// Engines lists every engine's store record, by name.
+func (tx *Tx) Engines() ([]Env, error) {
+	rows, err := tx.query("SELECT id, name, epoch, created FROM engines ORDER BY name")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Env
+	for rows.Next() {
+		var e Env
+		var idb []byte
+		if err := rows.Scan(&idb, &e.Name, &e.Epoch, &e.Created); err != nil {
+			return nil, err
+		}
+		copy(e.ID[:], idb)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// PutEngine inserts an engine's store record.
+func (tx *Tx) PutEngine(e Env) error {
+	_, err := tx.exec("INSERT INTO engines (id, name, epoch, created) VALUES (?, ?, ?, ?)", e.ID[:], e.Name, e.Epoch, e.Created)
+	return err
+}
+
+// EngineEntries returns every sealed entry of an engine, by slot.
+func (tx *Tx) EngineEntries(engine object.EnvID) ([]Work, error) {
+	return tx.workRows("SELECT slot, epoch, data FROM engine_entries WHERE engine = ? ORDER BY slot", engine)
+}
+
+// EngineEntry returns one sealed entry; ok is false when absent.
+func (tx *Tx) EngineEntry(engine object.EnvID, slot []byte) (w Work, ok bool, err error) {
+	w.WID = slot
+	ok, err = tx.scanOne("SELECT epoch, data FROM engine_entries WHERE engine = ? AND slot = ?", []any{engine[:], slot}, &w.Epoch, &w.Data)
+	return w, ok, err
+}
+
+// PutEngineEntry stores or replaces one sealed entry.
+func (tx *Tx) PutEngineEntry(engine object.EnvID, w Work) error {
+	_, err := tx.exec(`INSERT INTO engine_entries (engine, slot, epoch, data) VALUES (?, ?, ?, ?)
+		ON CONFLICT (engine, slot) DO UPDATE SET epoch = excluded.epoch, data = excluded.data`, engine[:], w.WID, w.Epoch, w.Data)
+	return err
+}
+
+// DeleteEngineEntry removes one entry (nothing when absent).
+func (tx *Tx) DeleteEngineEntry(engine object.EnvID, slot []byte) error {
+	_, err := tx.exec("DELETE FROM engine_entries WHERE engine = ? AND slot = ?", engine[:], slot)
+	return err
+}
