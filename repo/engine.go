@@ -206,8 +206,8 @@ func (s *EngineStore) List(ctx context.Context, prefix string) ([]string, error)
 }
 
 // checkEngines opens every entry of every engine this identity can read,
-// for fsck.
-func (r *Repository) checkEngines(tx *sqlite.Tx, problem func(obj, format string, args ...any)) error {
+// for fsck, and counts them in rep.
+func (r *Repository) checkEngines(tx *sqlite.Tx, rep *FsckReport, problem func(obj, format string, args ...any)) error {
 	engines, err := tx.Engines()
 	if err != nil {
 		return err
@@ -244,7 +244,9 @@ func (r *Repository) checkEngines(tx *sqlite.Tx, problem func(obj, format string
 			}
 			if err != nil {
 				problem("engine "+e.Name, "%v", err)
+				continue
 			}
+			rep.EngineEntries++
 		}
 	}
 	return nil

@@ -13,17 +13,19 @@ import (
 
 // Problem is one fault fsck found.
 type Problem struct {
-	Object string `json:"object"` // object id, ref name or "env NAME"
+	Object string `json:"object"` // object id, ref name, "env NAME" or "engine NAME"
 	What   string `json:"problem"`
 }
 
 // FsckReport is the result of Fsck.
 type FsckReport struct {
-	Objects    int       `json:"objects"`
-	Commits    int       `json:"commits"`
-	Refs       int       `json:"refs"`
-	Signatures int       `json:"signatures_verified"`
-	Problems   []Problem `json:"problems"`
+	Objects    int `json:"objects"`
+	Commits    int `json:"commits"`
+	Refs       int `json:"refs"`
+	Signatures int `json:"signatures_verified"`
+	// EngineEntries counts the engine entries (transit keys) opened.
+	EngineEntries int       `json:"engine_entries"`
+	Problems      []Problem `json:"problems"`
 	// Unreadable lists environments whose contents could not be checked
 	// because this identity is not a recipient (hashes were still checked).
 	Unreadable []string `json:"unreadable_envs"`
@@ -177,7 +179,7 @@ func (r *Repository) Fsck(ctx context.Context) (*FsckReport, error) {
 				}
 			}
 		}
-		if err := r.checkEngines(tx, problem); err != nil {
+		if err := r.checkEngines(tx, rep, problem); err != nil {
 			return err
 		}
 		for name := range unreadable {

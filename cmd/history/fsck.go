@@ -34,14 +34,15 @@ ref, every key envelope's signature and, in the environments your identity
 can decrypt, every seal and every commit signature.
 
 Each problem is one line on standard output, "OBJECT: problem", where OBJECT
-is a full object id, a ref name or "env NAME". A summary goes to standard
+is a full object id, a ref name, "env NAME" or "engine NAME" (the transit
+engine's sealed keys). A summary goes to standard
 error, with a note naming each environment your identity cannot decrypt
 (only its hashes and references were checked). fsck exits with 1 when it
 found any problem, 0 otherwise. It needs your identity, like any command that
 decrypts.
 
 --json prints {"objects", "commits", "refs", "signatures_verified",
-"problems": [{"object", "problem"}], "unreadable_envs"}; the exit code is
+"engine_entries", "problems": [{"object", "problem"}], "unreadable_envs"}; the exit code is
 the same.`,
 		Example: cmdutil.Examples(
 			"egide fsck",
@@ -64,6 +65,7 @@ type fsckJSON struct {
 	Commits    int           `json:"commits"`
 	Refs       int           `json:"refs"`
 	Signatures int           `json:"signatures_verified"`
+	Engine     int           `json:"engine_entries"`
 	Problems   []problemJSON `json:"problems"`
 	Unreadable []string      `json:"unreadable_envs"`
 }
@@ -103,14 +105,18 @@ func fsckRun(ctx context.Context, opts *FsckOptions) error {
 	if opts.JSON {
 		unreadable := append([]string{}, rep.Unreadable...)
 		err := cmdutil.PrintJSON(opts.IO.Out, fsckJSON{Objects: rep.Objects, Commits: rep.Commits, Refs: rep.Refs,
-			Signatures: rep.Signatures, Problems: problems, Unreadable: unreadable})
+			Signatures: rep.Signatures, Engine: rep.EngineEntries, Problems: problems, Unreadable: unreadable})
 		if err != nil {
 			return err
 		}
 	} else {
-		fmt.Fprintf(opts.IO.ErrOut, "checked %s, %s and %s; %s verified\n",
+		engines := ""
+		if rep.EngineEntries > 0 {
+			engines = "; " + plural(rep.EngineEntries, "engine entry", "engine entries") + " opened"
+		}
+		fmt.Fprintf(opts.IO.ErrOut, "checked %s, %s and %s; %s verified%s\n",
 			plural(rep.Objects, "object", "objects"), plural(rep.Commits, "commit", "commits"),
-			plural(rep.Refs, "ref", "refs"), plural(rep.Signatures, "signature", "signatures"))
+			plural(rep.Refs, "ref", "refs"), plural(rep.Signatures, "signature", "signatures"), engines)
 		for _, p := range problems {
 			obj := p.Object
 			if obj == "" {
