@@ -17,9 +17,13 @@ type Engine struct {
 	st  Storage
 	now func() time.Time
 
-	// With Options.Cache, keys stay loaded between calls.
+	// With Options.Cache, keys stay loaded between calls. gen counts the
+	// changes made through this Engine: a load caches what it read only if
+	// no change happened meanwhile, and a change updates the cache inside
+	// the Storage's Update, so that caching follows the order of writes.
 	cache bool
 	mu    sync.RWMutex
+	gen   uint64
 	keys  map[string]*key
 }
 
@@ -66,13 +70,15 @@ func (e *Engine) load(ctx context.Context, name string) (*key, error) {
 	if err := ValidateName(name); err != nil {
 		return nil, err
 	}
+	var gen uint64
 	if e.cache {
 		e.mu.RLock()
-		k := e.keys[name]
+		k, g := e.keys[name], e.gen
 		e.mu.RUnlock()
 		if k != nil {
 			return k, nil
 		}
+		gen = g
 	}
 	b, ok, err := e.st.Get(ctx, storageKey(name))
 	if err != nil {
@@ -88,15 +94,24 @@ func (e *Engine) load(ctx context.Context, name string) (*key, error) {
 	if k.s.Name != name {
 		return nil, fmt.Errorf("key %q: %w: stored under another name", name, ErrCorrupt)
 	}
-	e.remember(name, k)
+	if e.cache {
+		e.mu.Lock()
+		if e.gen == gen { // nothing changed through this Engine since the read
+			e.keys[name] = k
+		}
+		e.mu.Unlock()
+	}
 	return k, nil
 }
 
+// remember records a change to the named key (nil: deleted or unknown) in
+// the cache. Changes call it inside Storage.Update, in the order of writes.
 func (e *Engine) remember(name string, k *key) {
 	if !e.cache {
 		return
 	}
 	e.mu.Lock()
+	e.gen++
 	if k == nil {
 		delete(e.keys, name)
 	} else {
@@ -123,19 +138,21 @@ func (e *Engine) modify(ctx context.Context, name string, fn func(k *key) (s sto
 			return nil, false, fmt.Errorf("key %q: %w", name, err)
 		}
 		s, keep, err := fn(old)
-		if err != nil || !keep {
+		if err != nil {
 			return nil, false, err
 		}
+		if !keep {
+			e.remember(name, nil)
+			return nil, false, nil
+		}
 		out = newKey(s, old)
+		e.remember(name, out)
 		return out.encode(), true, nil
 	})
 	if err != nil {
-		if e.cache {
-			e.remember(name, nil) // reload next time: another writer may have been there
-		}
+		e.remember(name, nil) // reload next time: the write may not have happened
 		return nil, err
 	}
-	e.remember(name, out)
 	return out, nil
 }
 
@@ -170,12 +187,13 @@ func (e *Engine) CreateKey(ctx context.Context, name string, o CreateOptions) (*
 		if ok {
 			return nil, false, fmt.Errorf("key %q: %w", name, ErrExists)
 		}
+		e.remember(name, k)
 		return k.encode(), true, nil
 	})
 	if err != nil {
+		e.remember(name, nil)
 		return nil, err
 	}
-	e.remember(name, k)
 	return k.info(), nil
 }
 
@@ -207,12 +225,16 @@ func (e *Engine) RotateKey(ctx context.Context, name string) (*KeyInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	v, err := generate(k.s.Type, e.now().Unix())
+	t := k.s.Type
+	v, err := generate(t, e.now().Unix())
 	if err != nil {
 		return nil, err
 	}
 	k, err = e.modify(ctx, name, func(k *key) (stored, bool, error) {
 		s := k.s
+		if s.Type != t {
+			return s, false, fmt.Errorf("key %q: %w: it was replaced while rotating; try again", name, ErrInvalid)
+		}
 		if len(s.Versions) >= maxVersions {
 			return s, false, fmt.Errorf("key %q: %w: it has the most versions a key may have (%d)", name, ErrInvalid, maxVersions)
 		}
@@ -278,9 +300,6 @@ func (e *Engine) DeleteKey(ctx context.Context, name string) error {
 		}
 		return k.s, false, nil
 	})
-	if err == nil {
-		e.remember(name, nil)
-	}
 	return err
 }
 
@@ -355,6 +374,8 @@ func (e *Engine) Export(ctx context.Context, name string, version int, hmacKey b
 	}
 	v := k.s.Versions[version-1]
 	switch {
+	case hmacKey && k.s.Type == HMAC:
+		return b64(v.Key), nil // an hmac key's HMAC key is its key
 	case hmacKey:
 		return b64(v.HMACKey), nil
 	case k.s.Type.Symmetric() || k.s.Type == HMAC:
@@ -371,8 +392,8 @@ func (e *Engine) Export(ctx context.Context, name string, version int, hmacKey b
 }
 
 // Backup returns the named key, every version and setting, passed through
-// seal (which must encrypt it: the engine hands it raw key material and
-// wipes its copy afterwards).
+// seal, which must encrypt it: the engine hands it raw key material and
+// wipes that buffer when seal returns, so seal must return new memory.
 func (e *Engine) Backup(ctx context.Context, name string, seal func(plain []byte) ([]byte, error)) ([]byte, error) {
 	k, err := e.load(ctx, name)
 	if err != nil {
@@ -390,7 +411,9 @@ type RestoreOptions struct {
 }
 
 // Restore opens a backup with open (the inverse of Backup's seal) and
-// stores the key. It refuses to replace an existing key unless Force.
+// stores the key, after checking that every version's material parses. It
+// refuses to replace an existing key unless Force. The buffer open returns
+// is wiped afterwards, so open must return new memory.
 func (e *Engine) Restore(ctx context.Context, sealed []byte, open func(sealed []byte) ([]byte, error), o RestoreOptions) (*KeyInfo, error) {
 	plain, err := open(sealed)
 	if err != nil {
@@ -408,16 +431,22 @@ func (e *Engine) Restore(ctx context.Context, sealed []byte, open func(sealed []
 		k.s.Name = o.Name
 	}
 	k = newKey(k.s, nil)
+	for i, v := range k.vers {
+		if err := v.parse(); err != nil {
+			return nil, fmt.Errorf("backup: version %d: %w", i+1, err)
+		}
+	}
 	name := k.s.Name
 	err = e.st.Update(ctx, storageKey(name), func(_ []byte, ok bool) ([]byte, bool, error) {
 		if ok && !o.Force {
 			return nil, false, fmt.Errorf("key %q: %w", name, ErrExists)
 		}
+		e.remember(name, k)
 		return k.encode(), true, nil
 	})
 	if err != nil {
+		e.remember(name, nil)
 		return nil, err
 	}
-	e.remember(name, k)
 	return k.info(), nil
 }
