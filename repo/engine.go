@@ -214,15 +214,8 @@ func (r *Repository) checkEngines(tx *sqlite.Tx, rep *FsckReport, problem func(o
 	}
 	for _, e := range engines {
 		s := &EngineStore{r: r, name: e.Name}
-		envelopes, err := tx.Envelopes(e.ID)
-		if err != nil {
+		if err := checkEnvelopes(tx, e.ID, "engine "+e.Name, problem); err != nil {
 			return err
-		}
-		for _, v := range envelopes {
-			ve := vaultEnvelope(v)
-			if !vault.Verify(v.Signer, ve.SignedBytes(), v.Signature) {
-				problem("engine "+e.Name, "key envelope of epoch %d for %s has a bad signature", v.Epoch, v.Recipient)
-			}
 		}
 		if _, err := s.key(tx, e, e.Epoch); err != nil {
 			if !errors.Is(err, ErrNoEngineKey) {

@@ -160,15 +160,8 @@ func (r *Repository) Fsck(ctx context.Context) (*FsckReport, error) {
 			if _, ok := refs[refName(e.Name)]; !ok {
 				continue
 			}
-			envelopes, err := tx.Envelopes(e.ID)
-			if err != nil {
+			if err := checkEnvelopes(tx, e.ID, "env "+e.Name, problem); err != nil {
 				return err
-			}
-			for _, v := range envelopes {
-				ve := vaultEnvelope(v)
-				if !vault.Verify(v.Signer, ve.SignedBytes(), v.Signature) {
-					problem("env "+e.Name, "key envelope of epoch %d for %s has a bad signature", v.Epoch, v.Recipient)
-				}
 			}
 			if !unreadable[e.Name] && openable(e, e.Epoch) {
 				if _, err := r.loadWorking(tx, e); err != nil {
@@ -189,6 +182,22 @@ func (r *Repository) Fsck(ctx context.Context) (*FsckReport, error) {
 		return nil
 	})
 	return rep, err
+}
+
+// checkEnvelopes verifies the signature of every envelope of id (an
+// environment or an engine) afresh.
+func checkEnvelopes(tx *sqlite.Tx, id object.EnvID, owner string, problem func(obj, format string, args ...any)) error {
+	envelopes, err := tx.Envelopes(id)
+	if err != nil {
+		return err
+	}
+	for _, v := range envelopes {
+		ve := vaultEnvelope(v)
+		if !vault.Verify(v.Signer, ve.SignedBytes(), v.Signature) {
+			problem(owner, "key envelope of epoch %d for %s has a bad signature", v.Epoch, v.Recipient)
+		}
+	}
+	return nil
 }
 
 // checkHeadCache compares env's HEAD cache, when it names head, with the

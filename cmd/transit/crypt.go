@@ -2,6 +2,7 @@ package transit
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"fmt"
 
@@ -51,7 +52,7 @@ item's failure does not stop the others (exit code 3 when any failed).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			context, err := decodeContext(c.context)
+			keyContext, err := decodeContext(c.context)
 			if err != nil {
 				return err
 			}
@@ -71,7 +72,7 @@ item's failure does not stop the others (exit code 3 when any failed).`,
 			if err != nil {
 				return err
 			}
-			r, err := one(e.Encrypt(ctx, args[0], []transit.Item{{Plaintext: pt, Context: context, Version: c.version}}))
+			r, err := one(e.Encrypt(ctx, args[0], []transit.Item{{Plaintext: pt, Context: keyContext, Version: c.version}}))
 			clear(pt)
 			if err != nil {
 				return err
@@ -104,6 +105,38 @@ func ciphertextArg(f *cmdutil.Factory, args []string, in string) (string, error)
 	return string(bytes.TrimSpace(b)), nil
 }
 
+// onCiphertext runs decrypt or rewrap: over a batch file, printing the
+// results (then it returns a nil Result), or over one ciphertext, whose
+// Result it returns for printing.
+func (c *cryptFlags) onCiphertext(ctx context.Context, f *cmdutil.Factory, args []string, op transit.Op,
+	call func(*transit.Engine, context.Context, string, []transit.Item) ([]transit.Result, error)) (*transit.Result, error) {
+	keyContext, err := decodeContext(c.context)
+	if err != nil {
+		return nil, err
+	}
+	if c.batch != "" && (c.in != "" || c.context != "" || c.version != 0 || len(args) > 1) {
+		return nil, cmdutil.FlagErrorf("--batch items carry their own ciphertext, context and key_version")
+	}
+	e, _, err := engine(ctx, f, false)
+	if err != nil {
+		return nil, err
+	}
+	if c.batch != "" {
+		return nil, runBatch(ctx, f, c.batch, op, func(items []transit.Item) ([]transit.Result, error) {
+			return call(e, ctx, args[0], items)
+		})
+	}
+	ct, err := ciphertextArg(f, args, c.in)
+	if err != nil {
+		return nil, err
+	}
+	r, err := one(call(e, ctx, args[0], []transit.Item{{Ciphertext: ct, Context: keyContext, Version: c.version}}))
+	if err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
 func newCmdDecrypt(f *cmdutil.Factory) *cobra.Command {
 	var c cryptFlags
 	cmd := &cobra.Command{
@@ -123,29 +156,8 @@ FILE.json takes [{"ciphertext": S, "context": B64, "reference": S}] and prints
 			"egide transit decrypt payments --batch out.json | jq -r '.[].plaintext'"),
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			context, err := decodeContext(c.context)
-			if err != nil {
-				return err
-			}
-			if c.batch != "" && (c.in != "" || c.context != "" || len(args) > 1) {
-				return cmdutil.FlagErrorf("--batch items carry their own ciphertext and context")
-			}
-			e, _, err := engine(ctx, f, false)
-			if err != nil {
-				return err
-			}
-			if c.batch != "" {
-				return runBatch(ctx, f, c.batch, transit.OpDecrypt, func(items []transit.Item) ([]transit.Result, error) {
-					return e.Decrypt(ctx, args[0], items)
-				})
-			}
-			ct, err := ciphertextArg(f, args, c.in)
-			if err != nil {
-				return err
-			}
-			r, err := one(e.Decrypt(ctx, args[0], []transit.Item{{Ciphertext: ct, Context: context}}))
-			if err != nil {
+			r, err := c.onCiphertext(cmd.Context(), f, args, transit.OpDecrypt, (*transit.Engine).Decrypt)
+			if err != nil || r == nil {
 				return err
 			}
 			defer clear(r.Plaintext)
@@ -179,29 +191,8 @@ and prints [{"ciphertext": S, "key_version": N, "reference": S} or {"error"}].`,
 			"egide transit rewrap payments --batch old.json > new.json"),
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			context, err := decodeContext(c.context)
-			if err != nil {
-				return err
-			}
-			if c.batch != "" && (c.in != "" || c.context != "" || c.version != 0 || len(args) > 1) {
-				return cmdutil.FlagErrorf("--batch items carry their own ciphertext, context and key_version")
-			}
-			e, _, err := engine(ctx, f, false)
-			if err != nil {
-				return err
-			}
-			if c.batch != "" {
-				return runBatch(ctx, f, c.batch, transit.OpRewrap, func(items []transit.Item) ([]transit.Result, error) {
-					return e.Rewrap(ctx, args[0], items)
-				})
-			}
-			ct, err := ciphertextArg(f, args, c.in)
-			if err != nil {
-				return err
-			}
-			r, err := one(e.Rewrap(ctx, args[0], []transit.Item{{Ciphertext: ct, Context: context, Version: c.version}}))
-			if err != nil {
+			r, err := c.onCiphertext(cmd.Context(), f, args, transit.OpRewrap, (*transit.Engine).Rewrap)
+			if err != nil || r == nil {
 				return err
 			}
 			if c.json {
@@ -240,7 +231,7 @@ the key itself, in base64: on the second line, or in --json's "plaintext".`,
 			if plaintext && wrapped {
 				return cmdutil.FlagErrorf("--plaintext and --wrapped exclude each other")
 			}
-			context, err := decodeContext(contextB64)
+			keyContext, err := decodeContext(contextB64)
 			if err != nil {
 				return err
 			}
@@ -248,7 +239,7 @@ the key itself, in base64: on the second line, or in --json's "plaintext".`,
 			if err != nil {
 				return err
 			}
-			pt, ct, ver, err := e.DataKey(ctx, args[0], bits, context)
+			pt, ct, ver, err := e.DataKey(ctx, args[0], bits, keyContext)
 			if err != nil {
 				return err
 			}

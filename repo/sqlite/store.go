@@ -456,7 +456,12 @@ type Env struct {
 
 // Envs lists the environments by name.
 func (tx *Tx) Envs() ([]Env, error) {
-	rows, err := tx.query("SELECT id, name, epoch, created FROM envs ORDER BY name")
+	return tx.envRows("SELECT id, name, epoch, created FROM envs ORDER BY name")
+}
+
+// envRows reads (id, name, epoch, created) rows.
+func (tx *Tx) envRows(q string) ([]Env, error) {
+	rows, err := tx.query(q)
 	if err != nil {
 		return nil, err
 	}
@@ -928,22 +933,7 @@ func (tx *Tx) EngineByName(name string) (e Env, ok bool, err error) {
 
 // Engines lists every engine's store record, by name.
 func (tx *Tx) Engines() ([]Env, error) {
-	rows, err := tx.query("SELECT id, name, epoch, created FROM engines ORDER BY name")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Env
-	for rows.Next() {
-		var e Env
-		var idb []byte
-		if err := rows.Scan(&idb, &e.Name, &e.Epoch, &e.Created); err != nil {
-			return nil, err
-		}
-		copy(e.ID[:], idb)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return tx.envRows("SELECT id, name, epoch, created FROM engines ORDER BY name")
 }
 
 // PutEngine inserts an engine's store record.

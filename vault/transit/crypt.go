@@ -45,76 +45,49 @@ type Result struct {
 // for the whole call (unknown key, a key that cannot encrypt); an item's
 // own failure is in its Result.
 func (e *Engine) Encrypt(ctx context.Context, name string, items []Item) ([]Result, error) {
-	k, err := e.load(ctx, name)
-	if err != nil {
-		return nil, err
-	}
-	if !k.s.Type.CanEncrypt() {
-		return nil, unsupported(k, "encrypt")
-	}
-	out := make([]Result, len(items))
-	for i := range items {
-		it := &items[i]
-		r := &out[i]
-		r.Reference = it.Reference
-		if it.Err != nil {
-			r.Err = it.Err
-			continue
-		}
+	return e.each(ctx, name, "encrypt", items, func(k *key, it *Item, r *Result) {
 		r.Ciphertext, r.Version, r.Err = k.encrypt(it.Version, it.Context, it.Plaintext)
-	}
-	return out, nil
+	})
 }
 
 // Decrypt decrypts each item's ciphertext with the key version it names.
 func (e *Engine) Decrypt(ctx context.Context, name string, items []Item) ([]Result, error) {
-	k, err := e.load(ctx, name)
-	if err != nil {
-		return nil, err
-	}
-	if !k.s.Type.CanEncrypt() {
-		return nil, unsupported(k, "decrypt")
-	}
-	out := make([]Result, len(items))
-	for i := range items {
-		it := &items[i]
-		r := &out[i]
-		r.Reference = it.Reference
-		if it.Err != nil {
-			r.Err = it.Err
-			continue
-		}
+	return e.each(ctx, name, "decrypt", items, func(k *key, it *Item, r *Result) {
 		r.Plaintext, r.Version, r.Err = k.decrypt(it.Context, it.Ciphertext)
-	}
-	return out, nil
+	})
 }
 
 // Rewrap decrypts each item and encrypts it again with the latest version
 // (or the one asked for), without the plaintext leaving the engine.
 func (e *Engine) Rewrap(ctx context.Context, name string, items []Item) ([]Result, error) {
+	return e.each(ctx, name, "rewrap", items, func(k *key, it *Item, r *Result) {
+		pt, _, err := k.decrypt(it.Context, it.Ciphertext)
+		if err != nil {
+			r.Err = err
+			return
+		}
+		r.Ciphertext, r.Version, r.Err = k.encrypt(it.Version, it.Context, pt)
+		clear(pt)
+	})
+}
+
+// each loads the named key, checks that it can encrypt, and runs fn on
+// every item that ParseBatch did not already fail.
+func (e *Engine) each(ctx context.Context, name, op string, items []Item, fn func(*key, *Item, *Result)) ([]Result, error) {
 	k, err := e.load(ctx, name)
 	if err != nil {
 		return nil, err
 	}
 	if !k.s.Type.CanEncrypt() {
-		return nil, unsupported(k, "rewrap")
+		return nil, unsupported(k, op)
 	}
 	out := make([]Result, len(items))
 	for i := range items {
-		it := &items[i]
-		r := &out[i]
+		it, r := &items[i], &out[i]
 		r.Reference = it.Reference
-		if it.Err != nil {
-			r.Err = it.Err
-			continue
+		if r.Err = it.Err; r.Err == nil {
+			fn(k, it, r)
 		}
-		pt, _, err := k.decrypt(it.Context, it.Ciphertext)
-		if err != nil {
-			r.Err = err
-			continue
-		}
-		r.Ciphertext, r.Version, r.Err = k.encrypt(it.Version, it.Context, pt)
-		clear(pt)
 	}
 	return out, nil
 }

@@ -183,8 +183,17 @@ func (e *Engine) CreateKey(ctx context.Context, name string, o CreateOptions) (*
 	}
 	k := newKey(stored{Format: storeFormat, Name: name, Type: o.Type, Derived: o.Derived, Exportable: o.Exportable,
 		MinDecryptionVersion: 1, Versions: []storedVersion{v}}, nil)
-	err = e.st.Update(ctx, storageKey(name), func(_ []byte, ok bool) ([]byte, bool, error) {
-		if ok {
+	if err := e.put(ctx, k, false); err != nil {
+		return nil, err
+	}
+	return k.info(), nil
+}
+
+// put stores a new key, refusing to replace one unless replace is set.
+func (e *Engine) put(ctx context.Context, k *key, replace bool) error {
+	name := k.s.Name
+	err := e.st.Update(ctx, storageKey(name), func(_ []byte, ok bool) ([]byte, bool, error) {
+		if ok && !replace {
 			return nil, false, fmt.Errorf("key %q: %w", name, ErrExists)
 		}
 		e.remember(name, k)
@@ -192,9 +201,8 @@ func (e *Engine) CreateKey(ctx context.Context, name string, o CreateOptions) (*
 	})
 	if err != nil {
 		e.remember(name, nil)
-		return nil, err
 	}
-	return k.info(), nil
+	return err
 }
 
 // Key returns what may be shown of the named key (no private material).
@@ -436,16 +444,7 @@ func (e *Engine) Restore(ctx context.Context, sealed []byte, open func(sealed []
 			return nil, fmt.Errorf("backup: version %d: %w", i+1, err)
 		}
 	}
-	name := k.s.Name
-	err = e.st.Update(ctx, storageKey(name), func(_ []byte, ok bool) ([]byte, bool, error) {
-		if ok && !o.Force {
-			return nil, false, fmt.Errorf("key %q: %w", name, ErrExists)
-		}
-		e.remember(name, k)
-		return k.encode(), true, nil
-	})
-	if err != nil {
-		e.remember(name, nil)
+	if err := e.put(ctx, k, o.Force); err != nil {
 		return nil, err
 	}
 	return k.info(), nil
