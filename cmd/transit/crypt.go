@@ -30,6 +30,16 @@ func (c *cryptFlags) add(cmd *cobra.Command, version bool) {
 	}
 }
 
+// printCiphertext prints an encrypt or rewrap result: the ciphertext, or
+// with --json {"ciphertext", "key_version"}.
+func (c *cryptFlags) printCiphertext(f *cmdutil.Factory, r transit.Result) error {
+	if c.json {
+		return cmdutil.PrintJSON(f.IO.Out, transit.BatchResult{Ciphertext: r.Ciphertext, KeyVersion: r.Version})
+	}
+	_, err := fmt.Fprintln(f.IO.Out, r.Ciphertext)
+	return err
+}
+
 func newCmdEncrypt(f *cmdutil.Factory) *cobra.Command {
 	var c cryptFlags
 	cmd := &cobra.Command{
@@ -77,11 +87,7 @@ item's failure does not stop the others (exit code 3 when any failed).`,
 			if err != nil {
 				return err
 			}
-			if c.json {
-				return cmdutil.PrintJSON(f.IO.Out, transit.BatchResult{Ciphertext: r.Ciphertext, KeyVersion: r.Version})
-			}
-			_, err = fmt.Fprintln(f.IO.Out, r.Ciphertext)
-			return err
+			return c.printCiphertext(f, r)
 		},
 	}
 	c.add(cmd, true)
@@ -195,11 +201,7 @@ and prints [{"ciphertext": S, "key_version": N, "reference": S} or {"error"}].`,
 			if err != nil || r == nil {
 				return err
 			}
-			if c.json {
-				return cmdutil.PrintJSON(f.IO.Out, transit.BatchResult{Ciphertext: r.Ciphertext, KeyVersion: r.Version})
-			}
-			_, err = fmt.Fprintln(f.IO.Out, r.Ciphertext)
-			return err
+			return c.printCiphertext(f, *r)
 		},
 	}
 	c.add(cmd, true)

@@ -456,7 +456,8 @@ under another name.`,
 					return nil, cmdutil.WithHint(fmt.Errorf("backup: %w", err), "the backup was sealed to the members when it was made; ask one of them to restore it")
 				}
 				if err != nil {
-					return nil, fmt.Errorf("backup: %w", err)
+					return nil, cmdutil.WithHint(fmt.Errorf("backup: %w", err),
+						"the file is not a backup made by 'egide transit key backup', or it was damaged; nothing was restored")
 				}
 				for _, m := range members {
 					if bytes.Equal(m.SigningKey, signer) {
