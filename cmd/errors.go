@@ -11,6 +11,7 @@ import (
 	"github.com/egide/egide/repo/dotenv"
 	"github.com/egide/egide/vault"
 	"github.com/egide/egide/vault/keyring"
+	"github.com/egide/egide/vault/pki"
 	"github.com/egide/egide/vault/transit"
 )
 
@@ -116,6 +117,22 @@ func hintFor(err error, code int) string {
 		return "at most 32 MiB per call: encrypt large files with a data key ('egide transit datakey NAME --plaintext')"
 	case errors.Is(err, transit.ErrCorrupt):
 		return "the backup file or the stored key is damaged: run 'egide fsck', or restore the key from a good backup"
+	case errors.Is(err, pki.ErrNotFound):
+		return "see 'egide pki ca list', 'egide pki role list' and 'egide pki list'"
+	case errors.Is(err, pki.ErrExists):
+		return "pick another name (see 'egide pki ca list' and 'egide pki role list')"
+	case errors.Is(err, pki.ErrNotAllowed):
+		return "nothing was issued; see the role's rules with 'egide pki role show ROLE', or use a role that allows it"
+	case errors.Is(err, pki.ErrIssuerExpired):
+		return "nothing was issued; create a new CA ('egide pki root create', 'egide pki intermediate create') and point roles at it"
+	case errors.Is(err, pki.ErrRevoked):
+		return "nothing changed; see 'egide pki list --revoked'"
+	case errors.Is(err, pki.ErrBadCSR):
+		return "nothing was issued; make the CSR again (e.g. openssl req -new … -out req.csr) and pass the file whole"
+	case errors.Is(err, pki.ErrInvalid):
+		return "see 'egide pki COMMAND --help'; nothing was changed"
+	case errors.Is(err, pki.ErrCorrupt):
+		return "run 'egide fsck'; restore .egide/ from a backup if it was tampered with"
 	case errors.Is(err, repo.ErrNoEngineKey):
 		return "the engine's key was wrapped to the project's members when it was first used; ask one of them to run the command"
 	case errors.Is(err, repo.ErrNoRepository):

@@ -15,6 +15,7 @@ import (
 	"github.com/egide/egide/cmd/history"
 	"github.com/egide/egide/cmd/identity"
 	"github.com/egide/egide/cmd/internal/cmdutil"
+	pkicmd "github.com/egide/egide/cmd/pki"
 	"github.com/egide/egide/cmd/project"
 	runcmd "github.com/egide/egide/cmd/run"
 	"github.com/egide/egide/cmd/secrets"
@@ -85,6 +86,7 @@ EGIDE_IDENTITY_FILE, --identity FILE).`,
 		history.NewCmdFsck(f, nil),
 		runcmd.NewCmdRun(f, nil),
 		transitcmd.NewCmdTransit(f),
+		pkicmd.NewCmdPKI(f),
 	)
 	markRunErrors(root)
 	return root

@@ -1,0 +1,232 @@
+package pki
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"slices"
+	"time"
+
+	"golang.org/x/crypto/cryptobyte"
+)
+
+// Revoke revokes certificates by serial (ParseSerial's forms) for a reason
+// (ParseReason's codes). Every serial is checked first: an unknown serial,
+// one already revoked or a root's own certificate fails the whole call and
+// nothing changes. Each issuer's CRL is then re-signed once, listing the
+// new entries, before the call returns.
+func (e *Engine) Revoke(ctx context.Context, serials []string, reason int) ([]*Cert, error) {
+	if _, ok := reasonNames[reason]; !ok || reason == ReasonCertificateHold {
+		return nil, fmt.Errorf("%w: revocation reason %d", ErrInvalid, reason)
+	}
+	if len(serials) == 0 {
+		return nil, fmt.Errorf("%w: no serial given", ErrInvalid)
+	}
+	type target struct {
+		serial *big.Int
+		rec    *certRecord
+	}
+	byIssuer := map[string][]target{}
+	seen := map[string]bool{}
+	for _, s := range serials {
+		n, err := ParseSerial(s)
+		if err != nil {
+			return nil, err
+		}
+		if seen[n.String()] {
+			continue
+		}
+		seen[n.String()] = true
+		rec, c, err := e.loadCert(ctx, n)
+		if err != nil {
+			return nil, err
+		}
+		if rec.RevokedAt != nil {
+			return nil, fmt.Errorf("certificate %s: %w on %s", FormatSerial(n), ErrRevoked, rec.RevokedAt.UTC().Format(time.RFC3339))
+		}
+		if c.IsCA && bytes.Equal(c.RawIssuer, c.RawSubject) {
+			return nil, refusal(fmt.Sprintf("certificate %s is root CA %q's own: a root is not revoked, it is distrusted (egide pki trust --uninstall)", FormatSerial(n), rec.Issuer))
+		}
+		byIssuer[rec.Issuer] = append(byIssuer[rec.Issuer], target{n, rec})
+	}
+	cas := map[string]*caState{}
+	for issuer := range byIssuer {
+		ca, err := e.loadCA(ctx, issuer)
+		if err != nil {
+			return nil, fmt.Errorf("issuer of the certificates: %w", err)
+		}
+		if err := ca.validAt(e.now()); err != nil {
+			return nil, fmt.Errorf("%w (its certificates expired with it)", err)
+		}
+		cas[issuer] = ca
+	}
+	at := e.now().UTC().Truncate(time.Second)
+	issuers := make([]string, 0, len(byIssuer))
+	for i := range byIssuer {
+		issuers = append(issuers, i)
+	}
+	slices.Sort(issuers)
+	// The CRLs first: a crash before the records are marked leaves a serial
+	// listed but not marked, which a second revoke completes (the CRL keeps
+	// one entry per serial).
+	for _, issuer := range issuers {
+		ts := byIssuer[issuer]
+		_, err := e.updateCRL(ctx, cas[issuer], func(entries []byte) ([]byte, bool, error) {
+			listed, err := serialSet(entries, len(ts))
+			if err != nil {
+				return nil, false, err
+			}
+			b := cryptobyte.NewBuilder(make([]byte, 0, len(entries)+64*len(ts)))
+			b.AddBytes(entries)
+			added := false
+			for _, t := range ts {
+				if listed(t.serial) {
+					continue
+				}
+				appendEntry(b, t.serial, at, reason)
+				added = true
+			}
+			next, err := b.Bytes()
+			return next, added, err
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	var out []*Cert
+	for _, issuer := range issuers {
+		for _, t := range byIssuer[issuer] {
+			var rec certRecord
+			err := e.st.Update(ctx, certKey(t.serial), func(cur []byte, ok bool) ([]byte, bool, error) {
+				if !ok {
+					return nil, false, fmt.Errorf("certificate %s: %w", FormatSerial(t.serial), ErrNotFound)
+				}
+				if err := decodeRecord(cur, &rec); err != nil {
+					return nil, false, err
+				}
+				if rec.RevokedAt != nil { // revoked meanwhile
+					return cur, true, nil
+				}
+				rec.RevokedAt, rec.Reason = &at, reason
+				b, err := json.Marshal(rec)
+				return b, true, err
+			})
+			if err != nil {
+				return nil, err
+			}
+			c, err := parseRecordCert(&rec)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, describeCert(&rec, c))
+		}
+	}
+	return out, nil
+}
+
+// serialSet returns a membership test for the serials entries list: a scan
+// per lookup for a few lookups, a set built once for many.
+func serialSet(entries []byte, lookups int) (func(*big.Int) bool, error) {
+	if lookups <= 4 {
+		var scanErr error
+		return func(s *big.Int) bool {
+			found, err := hasSerial(entries, s)
+			if err != nil {
+				scanErr = err
+			}
+			return found || scanErr != nil
+		}, nil
+	}
+	set := map[string]bool{}
+	err := eachEntry(entries, func(s, _ []byte) bool { set[string(s)] = true; return true })
+	if err != nil {
+		return nil, err
+	}
+	return func(s *big.Int) bool { return set[string(s.Bytes())] }, nil
+}
+
+// TidyResult says what Tidy removed.
+type TidyResult struct {
+	// Removed counts expired certificates dropped from the index.
+	Removed int `json:"removed"`
+	// CRLEntries counts expired serials dropped from CRLs.
+	CRLEntries int `json:"crl_entries_removed"`
+}
+
+// Tidy drops certificates that expired before now (minus margin) from the
+// index and their serials from their issuer's CRL: an expired
+// certificate fails validation by itself, so its revocation need not be
+// listed (RFC 5280 §3.3).
+func (e *Engine) Tidy(ctx context.Context, margin time.Duration) (*TidyResult, error) {
+	keys, err := e.st.List(ctx, certPrefix)
+	if err != nil {
+		return nil, err
+	}
+	cutoff := e.now().Add(-margin)
+	var expired []string
+	drop := map[string]map[string]bool{} // issuer → serial bytes
+	for _, k := range keys {
+		var rec certRecord
+		ok, err := e.getJSON(ctx, k, &rec)
+		if err != nil {
+			return nil, err
+		}
+		if !ok || !rec.NotAfter.Before(cutoff) {
+			continue
+		}
+		expired = append(expired, k)
+		if rec.RevokedAt != nil {
+			c, err := parseRecordCert(&rec)
+			if err != nil {
+				return nil, err
+			}
+			if drop[rec.Issuer] == nil {
+				drop[rec.Issuer] = map[string]bool{}
+			}
+			drop[rec.Issuer][string(c.SerialNumber.Bytes())] = true
+		}
+	}
+	res := &TidyResult{}
+	// CRLs first, then the index: a crash between leaves records that the
+	// next tidy removes.
+	for issuer, serials := range drop {
+		ca, err := e.loadCA(ctx, issuer)
+		if err != nil {
+			continue // a CA removed by hand; nothing to re-sign
+		}
+		if ca.validAt(e.now()) != nil {
+			continue // its CRL can no longer be signed; its certificates are expired too
+		}
+		n := 0
+		_, err = e.updateCRL(ctx, ca, func(entries []byte) ([]byte, bool, error) {
+			n = 0
+			var kept []byte
+			err := eachEntry(entries, func(serial, entry []byte) bool {
+				if serials[string(serial)] {
+					n++
+				} else {
+					kept = append(kept, entry...)
+				}
+				return true
+			})
+			if err != nil {
+				return nil, false, err
+			}
+			return kept, n > 0, nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		res.CRLEntries += n
+	}
+	for _, k := range expired {
+		err := e.st.Update(ctx, k, func([]byte, bool) ([]byte, bool, error) { return nil, false, nil })
+		if err != nil {
+			return nil, err
+		}
+		res.Removed++
+	}
+	return res, nil
+}
