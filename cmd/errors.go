@@ -122,7 +122,7 @@ func hintFor(err error, code int) string {
 	case errors.Is(err, pki.ErrExists):
 		return "pick another name (see 'egide pki ca list' and 'egide pki role list')"
 	case errors.Is(err, pki.ErrNotAllowed):
-		return "nothing was issued; see the role's rules with 'egide pki role show ROLE', or use a role that allows it"
+		return "nothing was issued or changed; 'egide pki role show ROLE' and 'egide pki ca show CA' show the rules"
 	case errors.Is(err, pki.ErrIssuerExpired):
 		return "nothing was issued; create a new CA ('egide pki root create', 'egide pki intermediate create') and point roles at it"
 	case errors.Is(err, pki.ErrRevoked):

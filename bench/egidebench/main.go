@@ -79,14 +79,14 @@ func main() {
 	var c config
 	flag.StringVar(&c.egide, "egide", "", "egide binary to time (required)")
 	flag.IntVar(&c.runs, "runs", 21, "timed runs of each command")
-	flag.StringVar(&c.steps, "steps", "", "comma-separated steps to run (default all): data set A, commit, history, run on the big environment, transit")
+	flag.StringVar(&c.steps, "steps", "", "comma-separated steps to run (default all): data set A, commit, history, run on the big environment, transit, pki")
 	flag.IntVar(&c.warmup, "warmup", 2, "untimed rounds before the timed ones")
 	flag.IntVar(&c.keys, "keys", 1000, "keys of the environment in data sets A and C")
 	flag.IntVar(&c.bigKeys, "bigkeys", 10000, "keys changed by each timed commit")
 	flag.IntVar(&c.commitRuns, "commit-runs", 11, "timed commits of -bigkeys changed keys")
 	flag.IntVar(&c.history, "history", 10000, "one-key commits in the history data set")
 	flag.StringVar(&c.sops, "sops", "auto", "SOPS binary: a path, 'auto' (cached in -cache, else go install) or 'off'")
-	flag.StringVar(&c.cache, "cache", "", "folder where the SOPS binary is cached (auto)")
+	flag.StringVar(&c.cache, "cache", "", "folder where the SOPS and mkcert binaries are cached (auto)")
 	flag.StringVar(&c.out, "out", "", "also write the report to this file")
 	flag.StringVar(&c.cmdline, "cmdline", "", "the command line to print in the report (default: this one)")
 	flag.BoolVar(&c.keep, "keep", false, "keep the temporary folders")
@@ -168,6 +168,7 @@ func run(ctx context.Context, c config) error {
 		{"history", b.historySet},
 		{"run on the big environment", b.runBig},
 		{"transit", b.transitBench},
+		{"pki", b.pkiBench},
 	}
 	for _, s := range steps {
 		if c.steps != "" && !slices.Contains(strings.Split(c.steps, ","), s.name) {
@@ -184,7 +185,7 @@ func run(ctx context.Context, c config) error {
 	}
 
 	var rep strings.Builder
-	fmt.Fprintf(&rep, "# Egide benchmark (issues #3, #4 and #6)\n\n")
+	fmt.Fprintf(&rep, "# Egide benchmark (issues #3, #4, #6 and #7)\n\n")
 	fmt.Fprintf(&rep, "%s, %d timed runs per command (after %d warm-up rounds), interleaved in random order with `egide version`; the run took %s. Load average before: %s, after: %s.\n\n",
 		started.UTC().Format(time.RFC3339), c.runs, c.warmup, time.Since(started).Round(time.Second), loadBefore, loadavg())
 	rep.WriteString(b.tab.markdown())
@@ -718,28 +719,34 @@ func (b *bench) findSOPS(ctx context.Context) (string, error) {
 	default:
 		return b.cfg.sops, nil
 	}
+	return b.goTool(ctx, "sops", "github.com/getsops/sops/v3/cmd/sops@latest")
+}
+
+// goTool returns the cached binary name in -cache, installing pkg with go
+// install first when it is not there.
+func (b *bench) goTool(ctx context.Context, name, pkg string) (string, error) {
 	if b.cfg.cache == "" {
 		return "", errors.New("no -cache folder to install it in")
 	}
-	cached := filepath.Join(b.cfg.cache, "sops")
+	cached := filepath.Join(b.cfg.cache, name)
 	if info, err := os.Stat(cached); err == nil && info.Mode().IsRegular() {
 		return cached, nil
 	}
 	gobin := filepath.Join(b.tmp, "gobin")
-	logf("installing SOPS with go install (this can take minutes)…")
+	logf("installing %s with go install (this can take minutes)…", pkg)
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Minute)
 	defer cancel()
-	c := exec.CommandContext(ctx, "go", "install", "github.com/getsops/sops/v3/cmd/sops@latest")
+	c := exec.CommandContext(ctx, "go", "install", pkg)
 	c.Dir = b.tmp // outside egide's module
 	c.Env = append(os.Environ(), "GOBIN="+gobin, "CGO_ENABLED=0")
 	if out, err := c.CombinedOutput(); err != nil {
 		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-		return "", fmt.Errorf("go install: %v: %s", err, lines[len(lines)-1])
+		return "", fmt.Errorf("go install %s: %v: %s", pkg, err, lines[len(lines)-1])
 	}
 	if err := os.MkdirAll(b.cfg.cache, 0o755); err != nil {
 		return "", err
 	}
-	data, err := os.ReadFile(filepath.Join(gobin, "sops"))
+	data, err := os.ReadFile(filepath.Join(gobin, name))
 	if err != nil {
 		return "", err
 	}
