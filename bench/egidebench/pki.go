@@ -78,4 +78,3 @@ func (b *bench) pkiBench(ctx context.Context) error {
 	}
 	return nil
 }
-
