@@ -239,10 +239,16 @@ func (e *Engine) createCA(ctx context.Context, req CARequest, mayDefault bool) (
 			}
 			tmpl.NotAfter = parent.cert.NotAfter
 		}
+		if tmpl.NotBefore.Before(parent.cert.NotBefore) {
+			tmpl.NotBefore = parent.cert.NotBefore
+		}
 		if parentKey, err = parent.key(); err != nil {
 			return nil, err
 		}
 		parentCert = parent.cert
+		// crypto/x509 leaves the authority key id out when the subject
+		// equals the issuer's name; set it always.
+		tmpl.AuthorityKeyId = parent.cert.SubjectKeyId
 	}
 	if tmpl.SerialNumber, err = newSerial(); err != nil {
 		return nil, err

@@ -72,7 +72,7 @@ func FormatSerial(s *big.Int) string {
 // "0x" prefix, in any case (Vault's "3f:a0:…", OpenSSL's "3FA0…").
 func ParseSerial(s string) (*big.Int, error) {
 	t := strings.TrimPrefix(strings.TrimPrefix(strings.TrimSpace(s), "0x"), "0X")
-	t = strings.NewReplacer(":", "", "-", "").Replace(t)
+	t = strings.ReplaceAll(t, ":", "")
 	if len(t)%2 == 1 {
 		t = "0" + t
 	}

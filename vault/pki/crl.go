@@ -299,7 +299,11 @@ func (e *Engine) CRL(ctx context.Context, issuer string) ([]byte, *CRLInfo, erro
 			return nil, nil, fmt.Errorf("CA %q: %w", issuer, err)
 		}
 		if now.Before(p.thisUpdate.Add(p.nextUpdate.Sub(p.thisUpdate) / 2)) {
-			return cur, crlInfo(issuer, cur, p), nil
+			info, err := crlInfo(issuer, cur, p)
+			if err != nil {
+				return nil, nil, err
+			}
+			return cur, info, nil
 		}
 	}
 	der, err := e.updateCRL(ctx, ca, func(entries []byte) ([]byte, bool, error) { return entries, true, nil })
@@ -310,13 +314,19 @@ func (e *Engine) CRL(ctx context.Context, issuer string) ([]byte, *CRLInfo, erro
 	if err != nil {
 		return nil, nil, err
 	}
-	return der, crlInfo(issuer, der, p), nil
+	info, err := crlInfo(issuer, der, p)
+	if err != nil {
+		return nil, nil, err
+	}
+	return der, info, nil
 }
 
-func crlInfo(issuer string, der []byte, p crlParts) *CRLInfo {
+func crlInfo(issuer string, der []byte, p crlParts) (*CRLInfo, error) {
 	n := 0
-	_ = eachEntry(p.entries, func(_, _ []byte) bool { n++; return true })
-	return &CRLInfo{Issuer: issuer, Number: p.number.String(), ThisUpdate: p.thisUpdate, NextUpdate: p.nextUpdate, Entries: n, Size: len(der)}
+	if err := eachEntry(p.entries, func(_, _ []byte) bool { n++; return true }); err != nil {
+		return nil, fmt.Errorf("CA %q: %w", issuer, err)
+	}
+	return &CRLInfo{Issuer: issuer, Number: p.number.String(), ThisUpdate: p.thisUpdate, NextUpdate: p.nextUpdate, Entries: n, Size: len(der)}, nil
 }
 
 // updateCRL re-signs the CA's CRL, with the next number, over the entries

@@ -33,13 +33,30 @@ type DevResult struct {
 // forms; DefaultDevNames when empty), for server and client use, from the
 // development root "dev" through the role "dev", which allows any name;
 // both are made first when missing. The development CA never becomes the
-// default issuer. The first name is the subject CN.
+// default issuer. Every name must parse as a SAN (the role's
+// allow_any_name would take any common name); the first name's value is
+// the subject CN (when it fits RFC 5280's 64 characters).
 func (e *Engine) Dev(ctx context.Context, names []string) (*DevResult, error) {
 	if len(names) == 0 {
 		names = DefaultDevNames
 	}
+	sans := make([]string, len(names))
+	var cn string
+	for i, n := range names {
+		s, err := ParseSAN(n)
+		if err != nil {
+			return nil, err
+		}
+		if i == 0 && len(s.Value) <= MaxCommonNameLen {
+			cn = s.Value
+		}
+		sans[i] = s.String()
+	}
+	if cn == "" { // a name too long for a CN: the SANs carry it
+		cn = "Egide development certificate"
+	}
 	res := &DevResult{}
-	req := Request{Role: DevRole, CommonName: names[0], SANs: names[1:], TTL: 0}
+	req := Request{Role: DevRole, CommonName: cn, SANs: sans, TTL: 0}
 	p, err := e.prepare(ctx, req)
 	if errors.Is(err, ErrNotFound) {
 		if err := e.ensureDev(ctx, res); err != nil {

@@ -157,6 +157,14 @@ func (e *Engine) Sign(ctx context.Context, req Request, csrData []byte) (*Issued
 			req.SANs = append(req.SANs, "email:"+m)
 		}
 	}
+	if req.CommonName == "" { // a CSR with SANs only: the first one names it
+		for _, n := range req.SANs {
+			if s, err := ParseSAN(n); err == nil && len(s.Value) <= MaxCommonNameLen && s.Kind != SANURI {
+				req.CommonName = s.Value
+				break
+			}
+		}
+	}
 	p, err := e.prepare(ctx, req)
 	if err != nil {
 		return nil, err
@@ -288,6 +296,7 @@ func (e *Engine) sign(ctx context.Context, p *prepared, pub crypto.PublicKey) (*
 	if p.tmpl.SubjectKeyId, err = subjectKeyID(pub); err != nil {
 		return nil, err
 	}
+	p.tmpl.AuthorityKeyId = p.ca.cert.SubjectKeyId // also when the CN is the CA's
 	caKey, err := p.ca.key()
 	if err != nil {
 		return nil, err

@@ -77,6 +77,7 @@ func ParseSAN(s string) (SAN, error) {
 			return SAN{}, fmt.Errorf("%w: %q is not an absolute URI", ErrInvalid, printable(v))
 		}
 		if u.Host != "" {
+			u.Host = strings.ToLower(u.Host) // like the scheme: case-insensitive
 			if err := checkDNSName(u.Hostname(), false); err != nil && net.ParseIP(u.Hostname()) == nil {
 				return SAN{}, fmt.Errorf("%w: URI %q: host: %v", ErrInvalid, printable(v), err)
 			}

@@ -46,7 +46,7 @@ func (e *Engine) Revoke(ctx context.Context, serials []string, reason int) ([]*C
 		if rec.RevokedAt != nil {
 			return nil, fmt.Errorf("certificate %s: %w on %s", FormatSerial(n), ErrRevoked, rec.RevokedAt.UTC().Format(time.RFC3339))
 		}
-		if c.IsCA && bytes.Equal(c.RawIssuer, c.RawSubject) {
+		if c.IsCA && bytes.Equal(c.RawIssuer, c.RawSubject) && c.CheckSignatureFrom(c) == nil {
 			return nil, refusal(fmt.Sprintf("certificate %s is root CA %q's own: a root is not revoked, it is distrusted (egide pki trust --uninstall)", FormatSerial(n), rec.Issuer))
 		}
 		byIssuer[rec.Issuer] = append(byIssuer[rec.Issuer], target{n, rec})
@@ -82,7 +82,9 @@ func (e *Engine) Revoke(ctx context.Context, serials []string, reason int) ([]*C
 			b.AddBytes(entries)
 			added := false
 			for _, t := range ts {
-				if listed(t.serial) {
+				if found, err := listed(t.serial); err != nil {
+					return nil, false, fmt.Errorf("CA %q: %w", issuer, err)
+				} else if found {
 					continue
 				}
 				appendEntry(b, t.serial, at, reason)
@@ -127,24 +129,18 @@ func (e *Engine) Revoke(ctx context.Context, serials []string, reason int) ([]*C
 }
 
 // serialSet returns a membership test for the serials entries list: a scan
-// per lookup for a few lookups, a set built once for many.
-func serialSet(entries []byte, lookups int) (func(*big.Int) bool, error) {
+// per lookup for a few lookups, a set built once for many. A scan that
+// meets an entry it cannot read fails the lookup.
+func serialSet(entries []byte, lookups int) (func(*big.Int) (bool, error), error) {
 	if lookups <= 4 {
-		var scanErr error
-		return func(s *big.Int) bool {
-			found, err := hasSerial(entries, s)
-			if err != nil {
-				scanErr = err
-			}
-			return found || scanErr != nil
-		}, nil
+		return func(s *big.Int) (bool, error) { return hasSerial(entries, s) }, nil
 	}
 	set := map[string]bool{}
 	err := eachEntry(entries, func(s, _ []byte) bool { set[string(s)] = true; return true })
 	if err != nil {
 		return nil, err
 	}
-	return func(s *big.Int) bool { return set[string(s.Bytes())] }, nil
+	return func(s *big.Int) (bool, error) { return set[string(s.Bytes())], nil }, nil
 }
 
 // TidyResult says what Tidy removed.

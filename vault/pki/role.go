@@ -65,7 +65,7 @@ func (r *Role) normalize() error {
 	if r.TTL == 0 {
 		r.TTL = min(DefaultRoleTTL, r.MaxTTL)
 	}
-	if r.TTL < 0 || r.MaxTTL < 0 || r.MaxTTL > MaxTTL {
+	if r.TTL < time.Second || r.MaxTTL < time.Second || r.MaxTTL > MaxTTL {
 		return fmt.Errorf("%w: TTLs are between 1s and 100y", ErrInvalid)
 	}
 	if r.TTL > r.MaxTTL {

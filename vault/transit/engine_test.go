@@ -167,12 +167,12 @@ func mustDecrypt(t testing.TB, e *Engine, name string, it Item) Result {
 // was; it returns fn's error for further checks.
 func refused(t *testing.T, st *memStorage, target error, fn func() error) error {
 	t.Helper()
-	before := st.snapshot()
+	before := st.Snapshot()
 	err := fn()
 	if !errors.Is(err, target) {
 		t.Errorf("err = %v, want %v", err, target)
 	}
-	if !maps.EqualFunc(before, st.snapshot(), bytes.Equal) {
+	if !maps.EqualFunc(before, st.Snapshot(), bytes.Equal) {
 		t.Errorf("a refused call (%v) changed the storage", err)
 	}
 	return err
@@ -1658,7 +1658,7 @@ func TestCacheNotStaleAfterConcurrentLoad(t *testing.T) {
 	ct1 := cacheRaceSetup(t, st, 2)
 	e := New(st, Options{Cache: true})
 	var reached, release chan struct{}
-	st.afterGet, reached, release = pauseFirst()
+	st.AfterGet, reached, release = pauseFirst()
 
 	done := make(chan error)
 	go func() { _, err := e.Decrypt(ctx, "k", []Item{{Ciphertext: ct1}}); done <- err }()
@@ -1688,7 +1688,7 @@ func TestCacheNotStaleAfterConcurrentWrites(t *testing.T) {
 	e := New(st, Options{Cache: true})
 	keyInfo(t, e, "k") // cached
 	var reached, release chan struct{}
-	st.afterUpdate, reached, release = pauseFirst()
+	st.AfterUpdate, reached, release = pauseFirst()
 
 	done := make(chan error)
 	go func() { _, err := e.RotateKey(ctx, "k"); done <- err }()

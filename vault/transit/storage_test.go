@@ -1,151 +1,18 @@
 package transit
 
 import (
-	"bytes"
-	"context"
-	"errors"
-	"maps"
 	"reflect"
-	"slices"
-	"strings"
-	"sync"
 	"testing"
+
+	"github.com/egide/egide/vault/internal/memstore"
 )
 
-// memStorage is an in-memory Storage for tests: a map under a mutex, Update
-// atomic under it, values copied in and out so that neither side can change
-// the other's bytes.
-type memStorage struct {
-	mu sync.Mutex
-	m  map[string][]byte
+// memStorage is the in-memory Storage the tests use (vault/internal/memstore).
+type memStorage = memstore.Store
 
-	// Optional hooks, set before the storage is shared and called outside
-	// the mutex: afterGet once Get has read its value, afterUpdate once
-	// Update has committed. Tests use them to order concurrent calls.
-	afterGet    func(key string)
-	afterUpdate func(key string)
-}
-
-func newMemStorage() *memStorage { return &memStorage{m: map[string][]byte{}} }
-
-func (s *memStorage) Get(ctx context.Context, key string) ([]byte, bool, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, false, err
-	}
-	s.mu.Lock()
-	v, ok := s.m[key]
-	v = bytes.Clone(v)
-	s.mu.Unlock()
-	if s.afterGet != nil {
-		s.afterGet(key)
-	}
-	return v, ok, nil
-}
-
-func (s *memStorage) Update(ctx context.Context, key string, fn func(cur []byte, ok bool) ([]byte, bool, error)) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	cur, ok := s.m[key]
-	next, keep, err := fn(bytes.Clone(cur), ok)
-	if err == nil {
-		if keep {
-			s.m[key] = bytes.Clone(next)
-		} else {
-			delete(s.m, key)
-		}
-	}
-	s.mu.Unlock()
-	if err == nil && s.afterUpdate != nil {
-		s.afterUpdate(key)
-	}
-	return err
-}
-
-func (s *memStorage) List(ctx context.Context, prefix string) ([]string, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []string
-	for k := range s.m {
-		if strings.HasPrefix(k, prefix) {
-			out = append(out, k)
-		}
-	}
-	slices.Sort(out)
-	return out, nil
-}
-
-// snapshot copies everything stored, to compare before and after a call
-// that must change nothing.
-func (s *memStorage) snapshot() map[string][]byte {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make(map[string][]byte, len(s.m))
-	for k, v := range s.m {
-		out[k] = bytes.Clone(v)
-	}
-	return out
-}
+func newMemStorage() *memStorage { return memstore.New() }
 
 var _ Storage = (*memStorage)(nil)
-
-// TestMemStorage checks the test storage against the Storage contract the
-// other tests rely on.
-func TestMemStorage(t *testing.T) {
-	ctx := t.Context()
-	s := newMemStorage()
-	if _, ok, err := s.Get(ctx, "policy/a"); ok || err != nil {
-		t.Fatalf("Get of nothing: ok=%v, err=%v", ok, err)
-	}
-	put := func(key, val string) {
-		t.Helper()
-		err := s.Update(ctx, key, func([]byte, bool) ([]byte, bool, error) { return []byte(val), true, nil })
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	put("policy/b", "B")
-	put("policy/a", "A")
-	put("other/c", "C")
-
-	// Values are copies both ways.
-	v, ok, err := s.Get(ctx, "policy/a")
-	if !ok || err != nil || string(v) != "A" {
-		t.Fatalf("Get: %q, %v, %v", v, ok, err)
-	}
-	v[0] = 'X'
-	if v, _, _ := s.Get(ctx, "policy/a"); string(v) != "A" {
-		t.Fatalf("changing a returned value changed the stored one: %q", v)
-	}
-
-	// A failing fn changes nothing; keep=false deletes.
-	before := s.snapshot()
-	boom := errors.New("boom")
-	if err := s.Update(ctx, "policy/a", func(cur []byte, ok bool) ([]byte, bool, error) {
-		cur[0] = 'Y' // the copy handed to fn, not the stored value
-		return nil, false, boom
-	}); err != boom {
-		t.Fatalf("Update returned %v, want fn's error", err)
-	}
-	if !maps.EqualFunc(before, s.snapshot(), bytes.Equal) {
-		t.Fatal("a failed Update changed the storage")
-	}
-	if err := s.Update(ctx, "policy/b", func([]byte, bool) ([]byte, bool, error) { return nil, false, nil }); err != nil {
-		t.Fatal(err)
-	}
-	if _, ok, _ := s.Get(ctx, "policy/b"); ok {
-		t.Fatal("keep=false did not delete")
-	}
-
-	put("policy/0", "0")
-	if got, _ := s.List(ctx, "policy/"); !reflect.DeepEqual(got, []string{"policy/0", "policy/a"}) {
-		t.Fatalf("List: %q", got)
-	}
-}
 
 // TestEngineOverMemStorage: the engine keeps its keys under policy/<name>
 // and a second engine over the same storage sees them.
