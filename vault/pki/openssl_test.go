@@ -9,21 +9,11 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/egide/egide/vault/internal/testtool"
 )
 
-// requireOpenSSL returns the openssl binary, skipping the test without one
-// unless EGIDE_REQUIRE_OPENSSL is set.
-func requireOpenSSL(t *testing.T) string {
-	t.Helper()
-	path, err := exec.LookPath("openssl")
-	if err != nil {
-		if os.Getenv("EGIDE_REQUIRE_OPENSSL") != "" {
-			t.Fatalf("EGIDE_REQUIRE_OPENSSL is set and openssl is not on PATH: %v", err)
-		}
-		t.Skip("openssl is not on PATH (set EGIDE_REQUIRE_OPENSSL=1 to make this a failure)")
-	}
-	return path
-}
+func requireOpenSSL(t *testing.T) string { return testtool.Require(t, "openssl") }
 
 // opensslDir holds the files of one OpenSSL test.
 type opensslDir struct {

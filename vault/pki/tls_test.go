@@ -15,6 +15,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/egide/egide/vault/internal/testtool"
 )
 
 // tlsCert loads an issued leaf as a TLS server or client would: from the
@@ -185,19 +187,7 @@ func TestMutualTLS(t *testing.T) {
 	}
 }
 
-// requireCurl returns the curl binary, skipping the test without one
-// unless EGIDE_REQUIRE_CURL is set.
-func requireCurl(t *testing.T) string {
-	t.Helper()
-	path, err := exec.LookPath("curl")
-	if err != nil {
-		if os.Getenv("EGIDE_REQUIRE_CURL") != "" {
-			t.Fatalf("EGIDE_REQUIRE_CURL is set and curl is not on PATH: %v", err)
-		}
-		t.Skip("curl is not on PATH (set EGIDE_REQUIRE_CURL=1 to make this a failure)")
-	}
-	return path
-}
+func requireCurl(t *testing.T) string { return testtool.Require(t, "curl") }
 
 // TestCurl: curl, trusting only the root given with --cacert, fetches
 // from an HTTPS server using an issued certificate: a Dev leaf (the root

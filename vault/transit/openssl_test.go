@@ -6,21 +6,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/egide/egide/vault/internal/testtool"
 )
 
-// requireOpenSSL returns the openssl binary, skipping the test without one
-// unless EGIDE_REQUIRE_OPENSSL is set.
-func requireOpenSSL(t *testing.T) string {
-	t.Helper()
-	path, err := exec.LookPath("openssl")
-	if err != nil {
-		if os.Getenv("EGIDE_REQUIRE_OPENSSL") != "" {
-			t.Fatalf("EGIDE_REQUIRE_OPENSSL is set and openssl is not on PATH: %v", err)
-		}
-		t.Skip("openssl is not on PATH")
-	}
-	return path
-}
+func requireOpenSSL(t *testing.T) string { return testtool.Require(t, "openssl") }
 
 // TestOpenSSLVerifies: signatures made by the engine verify with OpenSSL,
 // given only the public key the engine shows and the raw signature bytes;
