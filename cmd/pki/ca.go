@@ -67,8 +67,9 @@ func addCAFlags(cmd *cobra.Command, c *caFlags, defTTL string) {
 func newCmdRoot(f *cmdutil.Factory) *cobra.Command {
 	var c caFlags
 	cmd := &cobra.Command{
-		Use:   "root",
-		Short: "Create root CAs",
+		Use:     "root",
+		Short:   "Create root CAs",
+		Example: cmdutil.Examples("egide pki root create --cn 'Acme Root CA'"),
 	}
 	create := &cobra.Command{
 		Use:   "create --cn NAME [--key-type TYPE] [--ttl 10y] [--path-len N] [--name NAME]",
@@ -98,8 +99,9 @@ becomes the default issuer of new roles and intermediates.`,
 func newCmdIntermediate(f *cmdutil.Factory) *cobra.Command {
 	var c caFlags
 	cmd := &cobra.Command{
-		Use:   "intermediate",
-		Short: "Create intermediate CAs",
+		Use:     "intermediate",
+		Short:   "Create intermediate CAs",
+		Example: cmdutil.Examples("egide pki intermediate create --cn 'Acme Services CA' --parent acme-root-ca"),
 	}
 	create := &cobra.Command{
 		Use:   "create --cn NAME [--parent CA] [--key-type TYPE] [--ttl 5y] [--path-len N] [--name NAME]",
@@ -160,8 +162,9 @@ func createCA(cmd *cobra.Command, f *cmdutil.Factory, req pki.CARequest, root bo
 
 func newCmdCA(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "ca",
-		Short: "List and show CAs",
+		Use:     "ca",
+		Short:   "List and show CAs",
+		Example: cmdutil.Examples("egide pki ca list", "egide pki ca show acme-root-ca --pem > ca.pem"),
 	}
 	cmd.AddCommand(newCmdCAList(f), newCmdCAShow(f))
 	return cmd

@@ -12,8 +12,9 @@ import (
 
 func newCmdRole(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "role",
-		Short: "Create, list, show and delete roles",
+		Use:     "role",
+		Short:   "Create, list, show and delete roles",
+		Example: cmdutil.Examples("egide pki role create web --allowed-domains acme.internal --allow-subdomains", "egide pki role list"),
 	}
 	cmd.AddCommand(newCmdRoleCreate(f), newCmdRoleList(f), newCmdRoleShow(f), newCmdRoleDelete(f))
 	return cmd
