@@ -264,18 +264,15 @@ its revocation need not be listed any more (RFC 5280 §3.3).`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			margin := pki.CRLLifetime
-			if cmd.Flags().Changed("safety-buffer") {
-				d, err := time.ParseDuration(buffer)
-				if buffer == "0" {
-					d, err = 0, nil
-				}
-				if err != nil || d < 0 {
-					if d, err = ttlFlag("safety-buffer", buffer); err != nil {
-						return err
-					}
-				}
-				margin = d
+			margin, err := time.ParseDuration(buffer)
+			if err != nil {
+				margin, err = ttlFlag("safety-buffer", buffer) // also 3d, 1y
+			}
+			if err != nil {
+				return err
+			}
+			if margin < 0 {
+				return cmdutil.FlagErrorf("--safety-buffer: not negative")
 			}
 			e, err := engine(ctx, f, true)
 			if err != nil {
