@@ -118,13 +118,15 @@ func hintFor(err error, code int) string {
 	case errors.Is(err, transit.ErrCorrupt):
 		return "the backup file or the stored key is damaged: run 'egide fsck', or restore the key from a good backup"
 	case errors.Is(err, pki.ErrNotFound):
-		return "see 'egide pki ca list', 'egide pki role list' and 'egide pki list'"
+		return "see 'egide pki ca list', 'egide pki role list' and 'egide pki list'; 'egide pki ca default CA' sets the default issuer"
 	case errors.Is(err, pki.ErrExists):
 		return "pick another name (see 'egide pki ca list' and 'egide pki role list')"
 	case errors.Is(err, pki.ErrNotAllowed):
 		return "nothing was issued or changed; 'egide pki role show ROLE' and 'egide pki ca show CA' show the rules"
 	case errors.Is(err, pki.ErrIssuerExpired):
-		return "nothing was issued; create a new CA ('egide pki root create', 'egide pki intermediate create') and point roles at it"
+		return "an expired CA signs nothing: create a new one ('egide pki root create', 'egide pki intermediate create'), make it the default ('egide pki ca default CA') and create roles on it"
+	case errors.Is(err, pki.ErrIssuerRevoked):
+		return "nothing was issued; a revoked CA signs nothing: use a role on another CA ('egide pki role create … --issuer CA')"
 	case errors.Is(err, pki.ErrRevoked):
 		return "nothing changed; see 'egide pki list --revoked'"
 	case errors.Is(err, pki.ErrBadCSR):

@@ -163,11 +163,35 @@ func createCA(cmd *cobra.Command, f *cmdutil.Factory, req pki.CARequest, root bo
 func newCmdCA(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "ca",
-		Short:   "List and show CAs",
-		Example: cmdutil.Examples("egide pki ca list", "egide pki ca show acme-root-ca --pem > ca.pem"),
+		Short:   "List and show CAs, choose the default issuer",
+		Example: cmdutil.Examples("egide pki ca list", "egide pki ca show acme-root-ca --pem > ca.pem", "egide pki ca default acme-services-ca"),
 	}
-	cmd.AddCommand(newCmdCAList(f), newCmdCAShow(f))
+	cmd.AddCommand(newCmdCAList(f), newCmdCAShow(f), newCmdCADefault(f))
 	return cmd
+}
+
+func newCmdCADefault(f *cmdutil.Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "default CA",
+		Short: "Make a CA the default issuer of new roles and intermediates",
+		Long: `Make CA the default issuer: the CA that 'role create' and 'intermediate
+create' use when no --issuer or --parent is given, and that 'crl' prints.
+Existing roles keep their issuer.`,
+		Example: cmdutil.Examples("egide pki ca default acme-services-ca"),
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			e, err := engine(ctx, f, true)
+			if err != nil {
+				return err
+			}
+			if err := e.SetDefaultIssuer(ctx, args[0]); err != nil {
+				return err
+			}
+			fmt.Fprintf(f.IO.ErrOut, "CA %s is the default issuer.\n", args[0])
+			return nil
+		},
+	}
 }
 
 // caJSON is a CA in --json output.

@@ -37,7 +37,8 @@ func writeIssued(f *cmdutil.Factory, iss *pki.Issued, dir string, asJSON bool) e
 	files = append(files, outFile{"chain.pem", iss.ChainPEM(), 0o644}, outFile{"ca.pem", iss.RootPEM(), 0o644})
 	paths, err := writeFiles(dir, files)
 	if err != nil {
-		return err
+		return cmdutil.WithHint(fmt.Errorf("certificate %s was issued but its files were not written: %w", iss.Serial(), err),
+			"fix the folder, then revoke it with 'egide pki revoke %s --reason superseded' and issue again", iss.Serial())
 	}
 	return reportIssued(f, iss, paths, asJSON)
 }
@@ -85,7 +86,7 @@ func newCmdIssue(f *cmdutil.Factory) *cobra.Command {
 		force, asJSON bool
 	)
 	cmd := &cobra.Command{
-		Use:   "issue ROLE --cn NAME [--san DNS|IP|URI|email ...] [--ttl 30d] [--out DIR] [--force] [--json]",
+		Use:   "issue ROLE [--cn NAME] [--san DNS|IP|URI|email ...] [--ttl 30d] [--out DIR] [--force] [--json]",
 		Short: "Issue a certificate and its private key",
 		Long: `Issue a certificate from ROLE: a new key of the role's type and a certificate
 for --cn and each --san, signed by the role's issuer. Every name must pass the
@@ -94,7 +95,8 @@ issuer's notAfter, or an expired issuer issues nothing.
 
 --san takes DNS:name, IP:addr, URI:uri, email:addr, or a bare value (an IP
 if it parses as one, else a URI with ://, an email with @, else a DNS name).
-The CN is added to the SANs.
+The CN is added to the SANs; without --cn, the SANs alone name the
+certificate (e.g. a SPIFFE ID).
 
 Files written to --out (default: the current folder), each whole or not at
 all; existing files are kept unless --force:
@@ -110,6 +112,9 @@ all; existing files are kept unless --force:
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			req.Role = args[0]
+			if req.CommonName == "" && len(req.SANs) == 0 {
+				return cmdutil.FlagErrorf("give --cn NAME, or at least one --san")
+			}
 			var err error
 			if req.TTL, err = ttlFlag("ttl", ttl); err != nil {
 				return err
@@ -118,24 +123,25 @@ all; existing files are kept unless --force:
 			if err != nil {
 				return err
 			}
-			if err := checkOut(out, []string{"cert.pem", "key.pem", "chain.pem", "ca.pem"}, force); err != nil {
+			undo, err := checkOut(out, []string{"cert.pem", "key.pem", "chain.pem", "ca.pem"}, force)
+			if err != nil {
 				return err
 			}
 			iss, err := e.Issue(ctx, req)
 			if err != nil {
+				undo()
 				return err
 			}
 			return writeIssued(f, iss, out, asJSON)
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&req.CommonName, "cn", "", "the subject common name (required)")
+	fl.StringVar(&req.CommonName, "cn", "", "the subject common name")
 	fl.StringArrayVar(&req.SANs, "san", nil, "a subject alternative name: DNS:, IP:, URI:, email: or bare (repeatable)")
 	fl.StringVar(&ttl, "ttl", "", "lifetime, e.g. 30d (default: the role's)")
 	fl.StringVar(&out, "out", ".", "folder to write cert.pem, key.pem, chain.pem and ca.pem into")
 	fl.BoolVar(&force, "force", false, "replace existing files")
 	fl.BoolVar(&asJSON, "json", false, "print the result as JSON on stdout")
-	_ = cmd.MarkFlagRequired("cn")
 	return cmd
 }
 
@@ -180,13 +186,15 @@ stdout, or written to --out DIR as cert.pem, chain.pem and ca.pem.`,
 			if err != nil {
 				return err
 			}
+			undo := func() {}
 			if out != "" {
-				if err := checkOut(out, []string{"cert.pem", "chain.pem", "ca.pem"}, force); err != nil {
+				if undo, err = checkOut(out, []string{"cert.pem", "chain.pem", "ca.pem"}, force); err != nil {
 					return err
 				}
 			}
 			iss, err := e.Sign(ctx, req, data)
 			if err != nil {
+				undo()
 				return err
 			}
 			if out != "" {
@@ -265,15 +273,18 @@ client at ca.pem (curl --cacert ca.pem https://localhost:8443/).`,
 					return cmdutil.FlagErrorf("%v", err)
 				}
 			}
-			if err := checkOut(out, []string{"cert.pem", "key.pem", "chain.pem", "ca.pem"}, force); err != nil {
+			undo, err := checkOut(out, []string{"cert.pem", "key.pem", "chain.pem", "ca.pem"}, force)
+			if err != nil {
 				return err
 			}
 			e, err := engine(ctx, f, true)
 			if err != nil {
+				undo()
 				return err
 			}
 			res, err := e.Dev(ctx, args)
 			if err != nil {
+				undo()
 				return err
 			}
 			if res.CreatedCA {

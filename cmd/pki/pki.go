@@ -4,6 +4,7 @@ package pki
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -114,20 +115,29 @@ func writeFiles(dir string, files []outFile) ([]string, error) {
 	return paths, nil
 }
 
-// checkOut refuses, before anything is issued, to write over existing
-// files without --force.
-func checkOut(dir string, names []string, force bool) error {
+// checkOut makes the output folder and refuses, before anything is
+// issued, to write over existing files without --force. undo removes the
+// folder again if checkOut made it (for when nothing gets issued).
+func checkOut(dir string, names []string, force bool) (undo func(), err error) {
+	undo = func() {}
+	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+		undo = func() { os.Remove(dir) } // only if still empty
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("output folder: %w; nothing was issued", err)
+	}
 	if force {
-		return nil
+		return undo, nil
 	}
 	for _, n := range names {
 		p := filepath.Join(dir, n)
 		if _, err := os.Lstat(p); err == nil {
-			return cmdutil.WithHint(fmt.Errorf("%s already exists; nothing was issued", p),
+			undo()
+			return nil, cmdutil.WithHint(fmt.Errorf("%s already exists; nothing was issued", p),
 				"choose another --out folder, or replace the files with --force")
 		}
 	}
-	return nil
+	return undo, nil
 }
 
 func writeAtomic(path string, data []byte, mode os.FileMode) error {

@@ -57,6 +57,9 @@ aACompromise. A revocation cannot be undone.`,
 			issuers := map[string]bool{}
 			for _, c := range certs {
 				fmt.Fprintf(f.IO.ErrOut, "Revoked %s (%s, issuer %s): %s.\n", c.Serial, c.CommonName, c.Issuer, c.Reason)
+				if c.IsCA {
+					fmt.Fprintf(f.IO.ErrOut, "It is a CA certificate: that CA signs nothing more, and roles pinned to it refuse to issue (see 'egide pki role list').\n")
+				}
 				issuers[c.Issuer] = true
 			}
 			for issuer := range issuers {
@@ -86,7 +89,9 @@ func newCmdCRL(f *cmdutil.Factory) *cobra.Command {
 		Long: `Print the current CRL of --issuer (default: the default issuer) as PEM, or
 DER with --der, on stdout or to --out FILE. A CRL is current for 72 hours
 (its nextUpdate); one past half of that is re-signed with the next CRL
-number first. Its number, dates and size go to stderr.`,
+number first (when that cannot be done, e.g. on a read-only repository, the
+stored one is printed with a warning while it is current). Its number, dates
+and size go to stderr.`,
 		Example: cmdutil.Examples(
 			"egide pki crl --issuer acme-services-ca --out crl.pem",
 			"egide pki crl --der --out crl.der && openssl crl -inform DER -in crl.der -noout -text"),
@@ -117,6 +122,9 @@ number first. Its number, dates and size go to stderr.`,
 			}
 			fmt.Fprintf(f.IO.ErrOut, "CRL of %s: number %s, %d revoked, this update %s, next update %s, %d bytes.\n",
 				info.Issuer, info.Number, info.Entries, date(info.ThisUpdate), date(info.NextUpdate), info.Size)
+			if info.Warning != "" {
+				fmt.Fprintf(f.IO.ErrOut, "Warning: %s.\n", info.Warning)
+			}
 			return nil
 		},
 	}

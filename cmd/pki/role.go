@@ -33,7 +33,7 @@ role's rules, or the request is refused with the rule that refused it:
 
   --allowed-domains a.com,b.com   those names themselves
   --allow-subdomains              and every name below them (x.a.com, *.a.com)
-  --allow-localhost               localhost, localhost.localdomain, *.localhost
+  --allow-localhost               localhost, localhost.localdomain, names under .localhost
   --allow-ip-sans                 IP address SANs
   --allowed-uri-sans 'spiffe://acme/*'  URI SANs matching a pattern ('*': any run)
   --allow-any-name                any DNS name, email or URI (development only)
@@ -78,7 +78,7 @@ a request may ask (90d).`,
 	fl := cmd.Flags()
 	fl.StringSliceVar(&r.AllowedDomains, "allowed-domains", nil, "domains the role allows (comma-separated)")
 	fl.BoolVar(&r.AllowSubdomains, "allow-subdomains", false, "also allow names below the allowed domains, wildcards included")
-	fl.BoolVar(&r.AllowLocalhost, "allow-localhost", false, "allow localhost, localhost.localdomain and *.localhost")
+	fl.BoolVar(&r.AllowLocalhost, "allow-localhost", false, "allow localhost, localhost.localdomain and names under .localhost")
 	fl.BoolVar(&r.AllowIPSANs, "allow-ip-sans", false, "allow IP address SANs")
 	fl.StringSliceVar(&r.AllowedURISANs, "allowed-uri-sans", nil, "patterns URI SANs must match ('*' for any run)")
 	fl.BoolVar(&r.AllowAnyName, "allow-any-name", false, "allow any DNS name, email or URI (development CAs only)")

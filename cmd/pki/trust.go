@@ -78,8 +78,11 @@ func (s *trustStore) plan(cert *x509.Certificate, name string, uninstall bool) [
 	if s.keychain != "" {
 		sha := sha1.Sum(cert.Raw) // the keychain's own certificate id
 		if uninstall {
-			return []trustStep{{say: fmt.Sprintf("remove %q from %s", cn, s.keychain),
-				argv: []string{"security", "delete-certificate", "-Z", strings.ToUpper(hex.EncodeToString(sha[:])), s.keychain}}}
+			return []trustStep{
+				{say: fmt.Sprintf("remove the trust setting of %q", cn),
+					argv: []string{"security", "remove-trusted-cert", "-d", "{cert}"}, data: pki.PEMCert(cert.Raw)},
+				{say: fmt.Sprintf("remove %q from %s", cn, s.keychain),
+					argv: []string{"security", "delete-certificate", "-Z", strings.ToUpper(hex.EncodeToString(sha[:])), s.keychain}}}
 		}
 		return []trustStep{{say: fmt.Sprintf("add %q to %s as a trusted root", cn, s.keychain),
 			argv: []string{"security", "add-trusted-cert", "-d", "-r", "trustRoot", "-k", s.keychain, "{cert}"}, data: pki.PEMCert(cert.Raw)}}
@@ -194,6 +197,18 @@ import ca.pem there by hand.`,
 				return err
 			}
 			steps := store.plan(root, name, uninstall)
+			scope := "any name: every project member can issue certificates this machine will then trust for any site"
+			if len(root.PermittedDNSDomains) > 0 || len(root.PermittedIPRanges) > 0 {
+				var parts []string
+				parts = append(parts, root.PermittedDNSDomains...)
+				for _, r := range root.PermittedIPRanges {
+					parts = append(parts, r.String())
+				}
+				scope = "names under " + strings.Join(parts, ", ") + " only (the CA's name constraints)"
+			}
+			if !uninstall {
+				fmt.Fprintf(f.IO.ErrOut, "Trusting %q means trusting every certificate it signs, for %s.\n", root.Subject.CommonName, scope)
+			}
 			if dryRun {
 				fmt.Fprintf(f.IO.Out, "Trust store: %s. Would:\n", store.name)
 				for _, st := range steps {

@@ -88,7 +88,8 @@ func TestTrustStoreMacOSPlan(t *testing.T) {
 		t.Fatalf("add: %q", got)
 	}
 	rm := s.plan(root, "dev", true)
-	if rm[0].argv[1] != "delete-certificate" || len(rm[0].argv[3]) != 40 {
-		t.Fatalf("remove: %q", rm[0].argv)
+	if len(rm) != 2 || strings.Join(rm[0].argv, " ") != "security remove-trusted-cert -d {cert}" || rm[0].data == nil ||
+		rm[1].argv[1] != "delete-certificate" || len(rm[1].argv[3]) != 40 {
+		t.Fatalf("remove: %q", rm)
 	}
 }

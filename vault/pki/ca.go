@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
+	"net"
 	"time"
 )
 
@@ -102,6 +103,34 @@ func (c *caState) validAt(t time.Time) error {
 	return nil
 }
 
+// usable fails unless the CA can sign at t: valid then, and neither it
+// nor a CA above it revoked (ErrIssuerRevoked).
+func (e *Engine) usable(ctx context.Context, c *caState, t time.Time) error {
+	if err := c.validAt(t); err != nil {
+		return err
+	}
+	for cur, depth := c, 0; ; depth++ {
+		if depth > 16 {
+			return fmt.Errorf("CA %q: %w: chain longer than 16", c.rec.Name, ErrCorrupt)
+		}
+		var rec certRecord
+		ok, err := e.getJSON(ctx, certKey(cur.cert.SerialNumber), &rec)
+		if err != nil {
+			return err
+		}
+		if ok && rec.RevokedAt != nil {
+			return fmt.Errorf("CA %q: %w: its certificate was revoked on %s (%s)", cur.rec.Name, ErrIssuerRevoked,
+				rec.RevokedAt.UTC().Format(time.RFC3339), ReasonName(rec.Reason))
+		}
+		if cur.rec.Parent == "" {
+			return nil
+		}
+		if cur, err = e.loadCA(ctx, cur.rec.Parent); err != nil {
+			return fmt.Errorf("CA %q's parent: %w", c.rec.Name, err)
+		}
+	}
+}
+
 // chain returns the CA's certificate and those above it, up to the root.
 func (e *Engine) chain(ctx context.Context, c *caState) ([]*x509.Certificate, error) {
 	out := []*x509.Certificate{c.cert}
@@ -145,6 +174,12 @@ type CARequest struct {
 	MaxPathLen int
 	// Parent is the signing CA of an intermediate ("" for a root).
 	Parent string
+	// PermittedDomains and PermittedIPRanges, when set, become a critical
+	// nameConstraints extension (RFC 5280 §4.2.1.10): certificates below
+	// the CA are valid only for those DNS names (a domain and its
+	// subdomains; also for email and URI hosts) and IP ranges.
+	PermittedDomains  []string
+	PermittedIPRanges []*net.IPNet
 }
 
 // CreateRoot makes a self-signed root CA. The first CA becomes the default
@@ -210,6 +245,18 @@ func (e *Engine) createCA(ctx context.Context, req CARequest, mayDefault bool) (
 		MaxPathLen:            req.MaxPathLen,
 		MaxPathLenZero:        req.MaxPathLen == 0,
 	}
+	if len(req.PermittedDomains) > 0 || len(req.PermittedIPRanges) > 0 {
+		for _, d := range req.PermittedDomains {
+			if err := checkDNSName(d, false); err != nil {
+				return nil, fmt.Errorf("%w: permitted domain %q: %v", ErrInvalid, printable(d), err)
+			}
+		}
+		tmpl.PermittedDNSDomainsCritical = true
+		tmpl.PermittedDNSDomains = req.PermittedDomains
+		tmpl.PermittedEmailAddresses = req.PermittedDomains
+		tmpl.PermittedURIDomains = req.PermittedDomains
+		tmpl.PermittedIPRanges = req.PermittedIPRanges
+	}
 	key, err := kt.generate(randReader)
 	if err != nil {
 		return nil, err
@@ -220,11 +267,11 @@ func (e *Engine) createCA(ctx context.Context, req CARequest, mayDefault bool) (
 		if parent, err = e.loadCA(ctx, req.Parent); err != nil {
 			return nil, fmt.Errorf("parent: %w", err)
 		}
-		if err := parent.validAt(now); err != nil {
+		if err := e.usable(ctx, parent, now); err != nil {
 			return nil, err
 		}
 		if pl := parent.cert.MaxPathLen; pl == 0 && parent.cert.MaxPathLenZero {
-			return nil, refusal(fmt.Sprintf("CA %q has path length 0: it may issue only leaf certificates", req.Parent))
+			return nil, refusal(fmt.Sprintf("CA %q has path length 0: it may issue only leaf certificates (give --parent a CA that may issue CAs, e.g. a root)", req.Parent))
 		} else if pl > 0 {
 			switch {
 			case req.MaxPathLen == -1:
@@ -268,15 +315,18 @@ func (e *Engine) createCA(ctx context.Context, req CARequest, mayDefault bool) (
 	if err != nil {
 		return nil, err
 	}
-	rec := caRecord{Format: recordFormat, Name: req.Name, KeyType: kt, Parent: req.Parent, Created: now.UTC(), Cert: der, Key: keyDER}
-	if err := e.create(ctx, caPrefix+req.Name, fmt.Sprintf("CA %q", req.Name), rec); err != nil {
-		return nil, err
-	}
+	// Three writes, ordered for crashes: the certificate's index entry
+	// (alone, it is a listed certificate of no CA), the CA (alone, a CA
+	// that 'ca default' can make the default), the default issuer.
 	issuer := req.Name
 	if parent != nil {
 		issuer = parent.rec.Name
 	}
 	if err := e.putCert(ctx, cert, issuer, ""); err != nil {
+		return nil, err
+	}
+	rec := caRecord{Format: recordFormat, Name: req.Name, KeyType: kt, Parent: req.Parent, Created: now.UTC(), Cert: der, Key: keyDER}
+	if err := e.create(ctx, caPrefix+req.Name, fmt.Sprintf("CA %q", req.Name), rec); err != nil {
 		return nil, err
 	}
 	cfg, err := e.config(ctx)

@@ -273,6 +273,8 @@ type CRLInfo struct {
 	NextUpdate time.Time `json:"next_update"`
 	Entries    int       `json:"entries"`
 	Size       int       `json:"size"`
+	// Warning says why a CRL past half its lifetime was served as stored.
+	Warning string `json:"warning,omitempty"`
 }
 
 // CRL returns the CA's current CRL (DER; the default issuer's for ""),
@@ -281,7 +283,7 @@ type CRLInfo struct {
 func (e *Engine) CRL(ctx context.Context, issuer string) ([]byte, *CRLInfo, error) {
 	if issuer == "" {
 		if issuer = e.defaultIssuer(ctx); issuer == "" {
-			return nil, nil, fmt.Errorf("%w: no CA yet: create one first (egide pki root create)", ErrNotFound)
+			return nil, nil, fmt.Errorf("%w: no default issuer: name the CA with --issuer (the development CA is \"dev\"), or create one (egide pki root create)", ErrNotFound)
 		}
 	}
 	ca, err := e.loadCA(ctx, issuer)
@@ -293,21 +295,27 @@ func (e *Engine) CRL(ctx context.Context, issuer string) ([]byte, *CRLInfo, erro
 	if err != nil {
 		return nil, nil, err
 	}
+	var stored *CRLInfo
 	if ok {
 		p, err := splitCRL(cur)
 		if err != nil {
 			return nil, nil, fmt.Errorf("CA %q: %w", issuer, err)
 		}
+		if stored, err = crlInfo(issuer, cur, p); err != nil {
+			return nil, nil, err
+		}
 		if now.Before(p.thisUpdate.Add(p.nextUpdate.Sub(p.thisUpdate) / 2)) {
-			info, err := crlInfo(issuer, cur, p)
-			if err != nil {
-				return nil, nil, err
-			}
-			return cur, info, nil
+			return cur, stored, nil
 		}
 	}
 	der, err := e.updateCRL(ctx, ca, func(entries []byte) ([]byte, bool, error) { return entries, true, nil })
 	if err != nil {
+		// A CRL that cannot be re-signed now (an expired CA, a read-only
+		// store) is still served while it is current.
+		if stored != nil && now.Before(stored.NextUpdate) {
+			stored.Warning = fmt.Sprintf("not re-signed (%v); the stored one is current until its next update", err)
+			return cur, stored, nil
+		}
 		return nil, nil, err
 	}
 	p, err := splitCRL(der)

@@ -18,6 +18,8 @@ var (
 	ErrNotAllowed = errors.New("not allowed")
 	// ErrIssuerExpired: the issuing CA is expired (or not yet valid).
 	ErrIssuerExpired = errors.New("issuer is not valid now")
+	// ErrIssuerRevoked: the issuing CA, or a CA above it, was revoked.
+	ErrIssuerRevoked = errors.New("issuer was revoked")
 	// ErrRevoked: the certificate is already revoked.
 	ErrRevoked = errors.New("certificate already revoked")
 	// ErrBadCSR: the CSR does not parse or its signature does not verify.

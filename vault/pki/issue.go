@@ -17,7 +17,8 @@ import (
 type Request struct {
 	Role string
 	// CommonName is the subject CN; a DNS name, IP or email address is
-	// checked against the role and added to the SANs.
+	// checked against the role and added to the SANs. It may be empty when
+	// SANs are given (the certificate then has an empty subject).
 	CommonName string
 	// SANs are further names in ParseSAN's forms.
 	SANs []string
@@ -192,7 +193,7 @@ func (e *Engine) prepare(ctx context.Context, req Request) (*prepared, error) {
 		return nil, fmt.Errorf("role %q's issuer: %w", role.Name, err)
 	}
 	now := e.now()
-	if err := ca.validAt(now); err != nil {
+	if err := e.usable(ctx, ca, now); err != nil {
 		return nil, err
 	}
 	tmpl, err := role.template(req)
@@ -226,14 +227,25 @@ func (e *Engine) prepare(ctx context.Context, req Request) (*prepared, error) {
 // leaf's template: subject, SANs and usages (validity and keys left to the
 // caller).
 func (r *Role) template(req Request) (*x509.Certificate, error) {
-	if err := checkCommonName(req.CommonName); err != nil {
-		return nil, err
-	}
 	var names []SAN
-	if cn, err := ParseSAN(req.CommonName); err == nil && cn.Kind != SANURI {
-		names = append(names, cn)
-	} else if !r.AllowAnyName {
-		return nil, fmt.Errorf("%w: common name %q is not a DNS name, IP or email address (a role with allow_any_name accepts any)", ErrInvalid, printable(req.CommonName))
+	subject := req.CommonName
+	switch {
+	case req.CommonName == "":
+		// No CN: the SANs name the certificate (RFC 5280 §4.2.1.6; Go
+		// marks the extension critical then).
+		if len(req.SANs) == 0 {
+			return nil, fmt.Errorf("%w: give a common name or at least one SAN", ErrInvalid)
+		}
+	default:
+		if err := checkCommonName(req.CommonName); err != nil {
+			return nil, err
+		}
+		if cn, err := ParseSAN(req.CommonName); err == nil && cn.Kind != SANURI {
+			names = append(names, cn)
+			subject = cn.Value // normalized: "A.COM." is a.com, "DNS:a.com" is a.com
+		} else if !r.AllowAnyName {
+			return nil, fmt.Errorf("%w: common name %q is not a DNS name, IP or email address (a role with allow_any_name accepts any; or leave the CN out and give SANs)", ErrInvalid, printable(req.CommonName))
+		}
 	}
 	for _, s := range req.SANs {
 		san, err := ParseSAN(s)
@@ -246,7 +258,7 @@ func (r *Role) template(req Request) (*x509.Certificate, error) {
 		return nil, fmt.Errorf("%w: more than 100 names", ErrInvalid)
 	}
 	tmpl := &x509.Certificate{
-		Subject:               pkix.Name{CommonName: req.CommonName},
+		Subject:               pkix.Name{CommonName: subject},
 		BasicConstraintsValid: true,
 		KeyUsage:              x509.KeyUsageDigitalSignature,
 	}

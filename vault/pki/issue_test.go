@@ -627,3 +627,68 @@ func TestRoleTTLFloor(t *testing.T) {
 		t.Fatalf("CreateRole with a 1 ms TTL: %v, want ErrInvalid", err)
 	}
 }
+
+// TestDevConstrained: the development root carries critical name
+// constraints; Dev refuses public names and addresses, and a certificate
+// for a public name signed by the dev CA anyway (through a role that allows
+// any name) fails verification.
+func TestDevConstrained(t *testing.T) {
+	e, st, clock := newTestEngine(t)
+	ctx := t.Context()
+	res, err := e.Dev(ctx, []string{"app.test", "localhost", "192.168.1.20", "fd00::1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := res.Chain[0]
+	if ext := extension(root, asn1.ObjectIdentifier{2, 5, 29, 30}); ext == nil || !ext.Critical {
+		t.Fatalf("dev root: nameConstraints extension %v, want critical", ext)
+	}
+	for _, name := range []string{"app.test", "localhost"} {
+		if err := verifyFor(res.Cert, res.Chain, clock.Now(), name, x509.ExtKeyUsageServerAuth); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	for _, name := range []string{"example.org", "app.dev", "8.8.8.8", "2001:db8::1", "URI:https://example.org/"} {
+		err := refused(t, st, ErrNotAllowed, func() error { _, err := e.Dev(ctx, []string{name}); return err })
+		if !strings.Contains(err.Error(), "development CA") {
+			t.Errorf("%s: message %q does not name the development CA's limits", name, err)
+		}
+	}
+	createRole(t, e, Role{Name: "anything", Issuer: DevCA, AllowAnyName: true})
+	evil := issue(t, e, Request{Role: "anything", CommonName: "bank.example.org"})
+	if err := verifyFor(evil.Cert, evil.Chain, clock.Now(), "bank.example.org", x509.ExtKeyUsageServerAuth); err == nil {
+		t.Fatal("a dev-CA certificate for a public name verified")
+	} else if !strings.Contains(err.Error(), "constraint") {
+		t.Errorf("want a name constraint failure, got %v", err)
+	}
+}
+
+// TestNoCommonName: with SANs, the CN may be left out (a URI-only role
+// can issue at all); without either, nothing is issued.
+func TestNoCommonName(t *testing.T) {
+	e, st, _ := newTestEngine(t)
+	ctx := t.Context()
+	createRoot(t, e, CARequest{Name: "root", CommonName: "Root", MaxPathLen: -1})
+	createRole(t, e, Role{Name: "spiffe", AllowedURISANs: []string{"spiffe://acme/*"}, Client: true})
+	iss := issue(t, e, Request{Role: "spiffe", SANs: []string{"URI:spiffe://acme/billing"}})
+	if iss.Cert.Subject.CommonName != "" || len(iss.Cert.URIs) != 1 || iss.Cert.URIs[0].String() != "spiffe://acme/billing" {
+		t.Fatalf("CN %q, URIs %v", iss.Cert.Subject.CommonName, iss.Cert.URIs)
+	}
+	if ext := extension(iss.Cert, asn1.ObjectIdentifier{2, 5, 29, 17}); ext == nil || !ext.Critical {
+		t.Errorf("SAN extension of a certificate with an empty subject: %v, want critical", ext)
+	}
+	refused(t, st, ErrInvalid, func() error { _, err := e.Issue(ctx, Request{Role: "spiffe"}); return err })
+}
+
+// TestIPAsDNSName: an address given as a DNS name is refused, so that a
+// role without allow_ip_sans cannot be talked into one.
+func TestIPAsDNSName(t *testing.T) {
+	for _, s := range []string{"DNS:10.0.0.1", "DNS:1.2.3.4.", "DNS:a.123"} {
+		if _, err := ParseSAN(s); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "IP address") {
+			t.Errorf("ParseSAN(%q): %v, want ErrInvalid about IP addresses", s, err)
+		}
+	}
+	if s, err := ParseSAN("DNS:123.example.com"); err != nil || s.Value != "123.example.com" {
+		t.Errorf("a numeric first label: %v, %v", s, err)
+	}
+}

@@ -118,6 +118,9 @@ func checkDNSName(name string, wildcard bool) error {
 	if name == "" || len(name) > 253 {
 		return fmt.Errorf("a DNS name is 1 to 253 bytes")
 	}
+	if last := name[strings.LastIndexByte(name, '.')+1:]; strings.Trim(last, "0123456789") == "" {
+		return fmt.Errorf("an all-numeric last label looks like an IP address: give it as IP:")
+	}
 	for label := range strings.SplitSeq(name, ".") {
 		if label == "" || len(label) > 63 {
 			return fmt.Errorf("labels are 1 to 63 bytes")

@@ -219,7 +219,12 @@ func TestRoleNameRules(t *testing.T) {
 			if got := certSANs(iss); !slices.Equal(got, tc.wantSANs) {
 				t.Errorf("%s: SANs %q, want %q", name, got, tc.wantSANs)
 			}
-			if iss.Cert.Subject.CommonName != tc.cn {
+			// The CN is the name normalized, as in the SANs.
+			wantCN := tc.cn
+			if cn, err := ParseSAN(tc.cn); err == nil && cn.Kind != SANURI {
+				wantCN = cn.Value
+			}
+			if iss.Cert.Subject.CommonName != wantCN {
 				t.Errorf("%s: CN %q", name, iss.Cert.Subject.CommonName)
 			}
 			continue

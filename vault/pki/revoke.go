@@ -3,6 +3,7 @@ package pki
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"math/big"
@@ -25,8 +26,10 @@ func (e *Engine) Revoke(ctx context.Context, serials []string, reason int) ([]*C
 		return nil, fmt.Errorf("%w: no serial given", ErrInvalid)
 	}
 	type target struct {
-		serial *big.Int
-		rec    *certRecord
+		serial   *big.Int
+		rec      *certRecord
+		isCA     bool
+		notAfter time.Time
 	}
 	byIssuer := map[string][]target{}
 	seen := map[string]bool{}
@@ -49,7 +52,7 @@ func (e *Engine) Revoke(ctx context.Context, serials []string, reason int) ([]*C
 		if c.IsCA && bytes.Equal(c.RawIssuer, c.RawSubject) && c.CheckSignatureFrom(c) == nil {
 			return nil, refusal(fmt.Sprintf("certificate %s is root CA %q's own: a root is not revoked, it is distrusted (egide pki trust --uninstall)", FormatSerial(n), rec.Issuer))
 		}
-		byIssuer[rec.Issuer] = append(byIssuer[rec.Issuer], target{n, rec})
+		byIssuer[rec.Issuer] = append(byIssuer[rec.Issuer], target{n, rec, c.IsCA, c.NotAfter})
 	}
 	cas := map[string]*caState{}
 	for issuer := range byIssuer {
@@ -61,6 +64,11 @@ func (e *Engine) Revoke(ctx context.Context, serials []string, reason int) ([]*C
 			return nil, fmt.Errorf("%w (its certificates expired with it)", err)
 		}
 		cas[issuer] = ca
+		for _, t := range byIssuer[issuer] {
+			if e.now().After(t.notAfter) {
+				return nil, refusal(fmt.Sprintf("certificate %s expired on %s: an expired certificate fails validation by itself, and 'egide pki tidy' drops it", FormatSerial(t.serial), t.notAfter.UTC().Format(time.RFC3339)))
+			}
+		}
 	}
 	at := e.now().UTC().Truncate(time.Second)
 	issuers := make([]string, 0, len(byIssuer))
@@ -108,8 +116,8 @@ func (e *Engine) Revoke(ctx context.Context, serials []string, reason int) ([]*C
 				if err := decodeRecord(cur, &rec); err != nil {
 					return nil, false, err
 				}
-				if rec.RevokedAt != nil { // revoked meanwhile
-					return cur, true, nil
+				if rec.RevokedAt != nil { // by a concurrent revoke: its CRL lists it too
+					return nil, false, fmt.Errorf("certificate %s: %w on %s", FormatSerial(t.serial), ErrRevoked, rec.RevokedAt.UTC().Format(time.RFC3339))
 				}
 				rec.RevokedAt, rec.Reason = &at, reason
 				b, err := json.Marshal(rec)
@@ -123,9 +131,28 @@ func (e *Engine) Revoke(ctx context.Context, serials []string, reason int) ([]*C
 				return nil, err
 			}
 			out = append(out, describeCert(&rec, c))
+			if t.isCA {
+				if err := e.dropDefaultIssuer(ctx, c); err != nil {
+					return nil, err
+				}
+			}
 		}
 	}
 	return out, nil
+}
+
+// dropDefaultIssuer unsets the default issuer when cert is its
+// certificate: a revoked CA signs nothing more.
+func (e *Engine) dropDefaultIssuer(ctx context.Context, cert *x509.Certificate) error {
+	def := e.defaultIssuer(ctx)
+	if def == "" {
+		return nil
+	}
+	ca, err := e.loadCA(ctx, def)
+	if err != nil || ca.cert.SerialNumber.Cmp(cert.SerialNumber) != 0 {
+		return nil
+	}
+	return e.setDefaultIssuer(ctx, "", false)
 }
 
 // serialSet returns a membership test for the serials entries list: a scan
@@ -154,15 +181,21 @@ type TidyResult struct {
 // Tidy drops certificates that expired before now (minus margin) from the
 // index and their serials from their issuer's CRL: an expired
 // certificate fails validation by itself, so its revocation need not be
-// listed (RFC 5280 §3.3).
+// listed once a CRL signed after it expired has listed it (RFC 5280 §3.3);
+// until then a revoked certificate stays, for a later tidy.
 func (e *Engine) Tidy(ctx context.Context, margin time.Duration) (*TidyResult, error) {
 	keys, err := e.st.List(ctx, certPrefix)
 	if err != nil {
 		return nil, err
 	}
 	cutoff := e.now().Add(-margin)
-	var expired []string
-	drop := map[string]map[string]bool{} // issuer → serial bytes
+	type revoked struct {
+		key      string
+		serial   string // big-endian bytes
+		notAfter time.Time
+	}
+	var expired []string               // unrevoked: removed at once
+	byIssuer := map[string][]revoked{} // revoked: removed with their CRL entry
 	for _, k := range keys {
 		var rec certRecord
 		ok, err := e.getJSON(ctx, k, &rec)
@@ -172,35 +205,54 @@ func (e *Engine) Tidy(ctx context.Context, margin time.Duration) (*TidyResult, e
 		if !ok || !rec.NotAfter.Before(cutoff) {
 			continue
 		}
-		expired = append(expired, k)
-		if rec.RevokedAt != nil {
-			c, err := parseRecordCert(&rec)
-			if err != nil {
-				return nil, err
-			}
-			if drop[rec.Issuer] == nil {
-				drop[rec.Issuer] = map[string]bool{}
-			}
-			drop[rec.Issuer][string(c.SerialNumber.Bytes())] = true
+		if rec.RevokedAt == nil {
+			expired = append(expired, k)
+			continue
 		}
+		c, err := parseRecordCert(&rec)
+		if err != nil {
+			return nil, err
+		}
+		byIssuer[rec.Issuer] = append(byIssuer[rec.Issuer], revoked{k, string(c.SerialNumber.Bytes()), rec.NotAfter})
 	}
 	res := &TidyResult{}
-	// CRLs first, then the index: a crash between leaves records that the
-	// next tidy removes.
-	for issuer, serials := range drop {
+	// A revoked serial leaves its CRL only once a CRL signed after the
+	// certificate expired listed it (RFC 5280 §3.3); its record goes after
+	// the CRL is written, so that a crash between leaves a record the next
+	// tidy removes.
+	for issuer, rs := range byIssuer {
 		ca, err := e.loadCA(ctx, issuer)
-		if err != nil {
-			continue // a CA removed by hand; nothing to re-sign
+		if err != nil || ca.validAt(e.now()) != nil {
+			continue // a CA gone or expired: its CRL can no longer be signed
 		}
-		if ca.validAt(e.now()) != nil {
-			continue // its CRL can no longer be signed; its certificates are expired too
+		cur, ok, err := e.st.Get(ctx, crlPrefix+issuer)
+		if err != nil {
+			return nil, err
+		}
+		var listedSince time.Time
+		if ok {
+			p, err := splitCRL(cur)
+			if err != nil {
+				return nil, fmt.Errorf("CA %q: %w", issuer, err)
+			}
+			listedSince = p.thisUpdate
+		}
+		drop := map[string]bool{}
+		for _, r := range rs {
+			if !ok || r.notAfter.Before(listedSince) {
+				drop[r.serial] = true
+				expired = append(expired, r.key)
+			}
+		}
+		if len(drop) == 0 {
+			continue
 		}
 		n := 0
 		_, err = e.updateCRL(ctx, ca, func(entries []byte) ([]byte, bool, error) {
 			n = 0
 			var kept []byte
 			err := eachEntry(entries, func(serial, entry []byte) bool {
-				if serials[string(serial)] {
+				if drop[string(serial)] {
 					n++
 				} else {
 					kept = append(kept, entry...)

@@ -2,6 +2,8 @@ package pki
 
 import (
 	"bytes"
+	"cmp"
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -137,6 +139,7 @@ func TestRevoke(t *testing.T) {
 		t.Error("a duplicate revoke changed the CRL")
 	}
 
+	d := issue(t, e, Request{Role: "web", CommonName: "d.example.com"})
 	// One call over two issuers: each CRL re-signed once, with its own
 	// serials. The intermediate's certificate goes to the root's CRL; the
 	// same serial twice in a call counts once.
@@ -156,8 +159,18 @@ func TestRevoke(t *testing.T) {
 	if got, _ := e.Cert(ctx, intSerial); got.RevokedAt == nil || !got.IsCA {
 		t.Errorf("the intermediate's record: %+v", got)
 	}
+	// A revoked intermediate signs nothing more, and is no longer the
+	// default issuer; its certificates can still be revoked.
+	if _, err := e.Issue(ctx, Request{Role: "web", CommonName: "late.example.com"}); !errors.Is(err, ErrIssuerRevoked) || !strings.Contains(err.Error(), `"int"`) {
+		t.Errorf("issue from a revoked intermediate: %v, want ErrIssuerRevoked naming it", err)
+	}
+	if _, err := e.CreateRole(ctx, Role{Name: "late", Issuer: "int", AllowAnyName: true}); !errors.Is(err, ErrIssuerRevoked) {
+		t.Errorf("role on a revoked intermediate: %v, want ErrIssuerRevoked", err)
+	}
+	if def := e.defaultIssuer(ctx); def == "int" {
+		t.Errorf("the revoked intermediate is still the default issuer")
+	}
 	// An unspecified reason is listed without a reason code.
-	d := issue(t, e, Request{Role: "web", CommonName: "d.example.com"})
 	if _, err := e.Revoke(ctx, []string{d.Serial()}, ReasonUnspecified); err != nil {
 		t.Fatal(err)
 	}
@@ -378,12 +391,28 @@ func TestTidy(t *testing.T) {
 	if !maps.EqualFunc(before, st.Snapshot(), bytes.Equal) {
 		t.Error("a Tidy that removed nothing changed the storage")
 	}
+	// The revoked one stays until a CRL signed after it expired has
+	// listed it (RFC 5280 §3.3): the stored CRL predates its expiry.
 	res, err := e.Tidy(ctx, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if *res != (TidyResult{Removed: 2, CRLEntries: 1}) {
-		t.Errorf("Tidy: %+v, want 2 removed, 1 CRL entry", res)
+	if *res != (TidyResult{Removed: 1}) {
+		t.Errorf("Tidy before a CRL listed the expired revoked one: %+v, want 1 removed", res)
+	}
+	if _, err := e.Cert(ctx, goneRevoked.Serial()); err != nil {
+		t.Errorf("the revoked certificate was dropped before a CRL listed it expired: %v", err)
+	}
+	clock.Advance(CRLLifetime) // past half its lifetime: the next CRL call re-signs
+	if _, _, err := e.CRL(ctx, "int"); err != nil {
+		t.Fatal(err)
+	}
+	res, err = e.Tidy(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *res != (TidyResult{Removed: 1, CRLEntries: 1}) {
+		t.Errorf("Tidy: %+v, want 1 removed, 1 CRL entry", res)
 	}
 	list, _ := e.List(ctx, Filter{})
 	var listed []string
@@ -404,7 +433,7 @@ func TestTidy(t *testing.T) {
 		}
 	}
 	crl := storedCRL(st, "int")
-	checkCRL(t, crl, h.inter.Cert, 2, map[string]int{staysRevoked.Serial(): ReasonKeyCompromise})
+	checkCRL(t, crl, h.inter.Cert, 3, map[string]int{staysRevoked.Serial(): ReasonKeyCompromise})
 	if res, err := e.Tidy(ctx, 0); err != nil || *res != (TidyResult{}) || !bytes.Equal(storedCRL(st, "int"), crl) {
 		t.Errorf("second Tidy: %+v, %v", res, err)
 	}
@@ -734,5 +763,73 @@ func TestRevokeWithLargeCRL(t *testing.T) {
 	}
 	if _, info, err := h.e.CRL(ctx, "int"); err != nil || info.Entries != n+1 {
 		t.Errorf("CRLInfo: %+v, %v", info, err)
+	}
+}
+
+// TestRevokeExpired: an expired certificate is not revoked (it fails
+// validation by itself; tidy drops it), and nothing changes.
+func TestRevokeExpired(t *testing.T) {
+	h := newHierarchy(t, ECP256)
+	leaf := issue(t, h.e, Request{Role: "web", CommonName: "old.example.com", TTL: time.Hour})
+	h.clock.Advance(2 * time.Hour)
+	err := refused(t, h.st, ErrNotAllowed, func() error {
+		_, err := h.e.Revoke(t.Context(), []string{leaf.Serial()}, ReasonKeyCompromise)
+		return err
+	})
+	if !strings.Contains(err.Error(), "expired on") {
+		t.Errorf("message %q does not say it expired", err)
+	}
+}
+
+// TestRevokeTwiceConcurrently: of two revocations of one serial racing,
+// exactly one succeeds; the CRL lists the serial once.
+func TestRevokeTwiceConcurrently(t *testing.T) {
+	for range 20 {
+		h := newHierarchy(t, ECP256)
+		leaf := issue(t, h.e, Request{Role: "web", CommonName: "race.example.com"})
+		errs := make(chan error, 2)
+		for range 2 {
+			go func() {
+				_, err := h.e.Revoke(t.Context(), []string{leaf.Serial()}, ReasonKeyCompromise)
+				errs <- err
+			}()
+		}
+		e1, e2 := <-errs, <-errs
+		if (e1 == nil) == (e2 == nil) || !errors.Is(cmp.Or(e1, e2), ErrRevoked) {
+			t.Fatalf("two revocations: %v and %v; want one success and one ErrRevoked", e1, e2)
+		}
+		rl, err := x509.ParseRevocationList(storedCRL(h.st, "int"))
+		if err != nil || len(rl.RevokedCertificateEntries) != 1 {
+			t.Fatalf("CRL: %v, %d entries", err, len(rl.RevokedCertificateEntries))
+		}
+	}
+}
+
+// readOnly is a Storage whose writes fail, like a read-only repository.
+type readOnly struct{ *memStorage }
+
+func (readOnly) Update(context.Context, string, func([]byte, bool) ([]byte, bool, error)) error {
+	return errors.New("read-only")
+}
+
+// TestCRLServedWhenNotResigned: past half its lifetime a CRL is re-signed;
+// when that cannot be done, the stored one is served, with a warning, as
+// long as it is current, and refused after its nextUpdate.
+func TestCRLServedWhenNotResigned(t *testing.T) {
+	h := newHierarchy(t, ECP256)
+	ctx := t.Context()
+	if _, _, err := h.e.CRL(ctx, "int"); err != nil {
+		t.Fatal(err)
+	}
+	stored := storedCRL(h.st, "int")
+	ro := New(readOnly{h.st}, Options{Now: h.clock.Now})
+	h.clock.Advance(CRLLifetime * 3 / 4)
+	der, info, err := ro.CRL(ctx, "int")
+	if err != nil || !bytes.Equal(der, stored) || !strings.Contains(info.Warning, "read-only") {
+		t.Fatalf("CRL at 3/4 of its life, store read-only: %v, warning %q, same bytes %v", err, info.Warning, bytes.Equal(der, stored))
+	}
+	h.clock.Advance(CRLLifetime / 2)
+	if _, _, err := ro.CRL(ctx, "int"); err == nil {
+		t.Fatal("a CRL past its nextUpdate was served")
 	}
 }

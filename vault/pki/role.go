@@ -26,8 +26,8 @@ type Role struct {
 	// with AllowSubdomains ("*.d" wildcards need it as well).
 	AllowedDomains  []string `json:"allowed_domains,omitempty"`
 	AllowSubdomains bool     `json:"allow_subdomains,omitempty"`
-	// AllowLocalhost allows localhost, localhost.localdomain and
-	// *.localhost.
+	// AllowLocalhost allows localhost, localhost.localdomain and names
+	// under .localhost.
 	AllowLocalhost bool `json:"allow_localhost,omitempty"`
 	AllowIPSANs    bool `json:"allow_ip_sans,omitempty"`
 	// AllowedURISANs are patterns ('*' for any run) URI SANs must match.
@@ -114,7 +114,7 @@ func (e *Engine) CreateRole(ctx context.Context, r Role) (*Role, error) {
 	if err != nil {
 		return nil, fmt.Errorf("role %q's issuer: %w", r.Name, err)
 	}
-	if err := ca.validAt(e.now()); err != nil {
+	if err := e.usable(ctx, ca, e.now()); err != nil {
 		return nil, err
 	}
 	if err := e.create(ctx, rolePrefix+r.Name, fmt.Sprintf("role %q", r.Name), r); err != nil {
