@@ -124,6 +124,26 @@ func corruptionSandbox(t *testing.T) *sandbox {
 	return s
 }
 
+// headFiles returns the paths of the HEAD files beside the database.
+func (s *sandbox) headFiles() []string {
+	s.t.Helper()
+	files, err := filepath.Glob(filepath.Join(filepath.Dir(s.dbPath()), "head-*"))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return files
+}
+
+// removeHeadFiles removes the HEAD files beside the database.
+func (s *sandbox) removeHeadFiles() {
+	s.t.Helper()
+	for _, f := range s.headFiles() {
+		if err := os.Remove(f); err != nil {
+			s.t.Fatal(err)
+		}
+	}
+}
+
 // flip changes one byte in the middle of a column of the one row of table
 // that where selects, and returns a function that puts the byte back.
 func (s *sandbox) flip(table, column, where string, args ...any) (restore func()) {
@@ -288,8 +308,14 @@ func TestBadFlippedByte(t *testing.T) {
 			refuse: []string{"get SMALL", "get BIG", "get SMALL --at HEAD", "export", "export --at HEAD", "list --json", "status --json", "log --json"},
 		},
 		{
-			name:   "heads row",
-			damage: func() func() { return s.flip("heads", "data", "1 = 1") },
+			// With its HEAD file gone, so that reads need the row (the
+			// file serves them otherwise, and the row is rewritten by the
+			// next commit: TestBadHeadFile).
+			name: "heads row",
+			damage: func() func() {
+				s.removeHeadFiles()
+				return s.flip("heads", "data", "1 = 1")
+			},
 			names:  "env dev",
 			refuse: []string{"export", "list --json", "status --json"},
 		},
@@ -357,6 +383,141 @@ func TestBadFlippedByte(t *testing.T) {
 				t.Fatalf("fsck after restoring the byte: %v", r)
 			}
 		})
+	}
+}
+
+// TestBadHeadFile: the HEAD file beside the database is a cache. Damaged,
+// truncated, stale (an older commit's) or another environment's, it is
+// ignored: every read prints what it printed before, 'run' injects the
+// same environment, fsck finds nothing, and the next read rewrites it.
+// dev has an uncommitted change (HEAD plus the working state), other is
+// clean (HEAD alone).
+func TestBadHeadFile(t *testing.T) {
+	s := corruptionSandbox(t)
+	devFiles := s.headFiles()
+	if len(devFiles) != 1 {
+		t.Fatalf("HEAD files %v, want one", devFiles)
+	}
+	dev := devFiles[0]
+	s.must("", "env", "create", "other")
+	s.must("", "set", "-e", "other", "O=other-value-7d21")
+	s.must("", "commit", "-e", "other", "-m", "other")
+	var other string
+	for _, f := range s.headFiles() {
+		if f != dev {
+			other = f
+		}
+	}
+	read := func(f string) []byte {
+		t.Helper()
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	devStale, otherStale := read(dev), read(other)
+	s.must("", "commit", "-m", "third")
+	s.must("w2-value-61c0", "set", "W2")
+	s.must("", "set", "-e", "other", "O=other-value-2")
+	s.must("", "commit", "-e", "other", "-m", "other 2")
+	devGood, otherGood := read(dev), read(other)
+
+	reads := [][]string{
+		{"export"},
+		{"export", "--at", "HEAD"},
+		{"list", "--json"},
+		{"status", "--json"},
+		{"run", "--", "printenv", "SMALL"},
+		{"run", "--", "printenv", "W2"},
+		{"run", "--", "sh", "-c", "env | sort"},
+		{"export", "-e", "other"},
+		{"run", "-e", "other", "--", "sh", "-c", "env | sort"},
+		{"run", "-e", "other", "--pristine", "--", "printenv", "O"},
+	}
+	want := map[string]string{}
+	for _, args := range reads {
+		want[strings.Join(args, " ")] = s.must("", args...)
+	}
+	if !strings.Contains(want["run -- sh -c env | sort"], "W2=w2-value-61c0\n") ||
+		!strings.Contains(want["run -e other -- sh -c env | sort"], "O=other-value-2\n") {
+		t.Fatalf("run does not inject the secrets: %q", want)
+	}
+	for _, f := range []string{dev, other} {
+		fi, err := os.Stat(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v, want 0600", f, fi.Mode().Perm())
+		}
+	}
+	flipped := func(b []byte) []byte {
+		b = bytes.Clone(b)
+		b[len(b)/2] ^= 0x40
+		return b
+	}
+	cases := []struct {
+		name       string
+		dev, other []byte // nil: absent
+	}{
+		{"flipped byte", flipped(devGood), flipped(otherGood)},
+		{"truncated", devGood[:len(devGood)-1], otherGood[:len(otherGood)-1]},
+		{"header only", devGood[:60], otherGood[:60]},
+		{"empty", []byte{}, []byte{}},
+		{"stale", devStale, otherStale},
+		{"swapped", otherGood, devGood},
+		{"absent", nil, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s.t = t
+			for f, data := range map[string][]byte{dev: c.dev, other: c.other} {
+				if data == nil {
+					if err := os.Remove(f); err != nil {
+						t.Fatal(err)
+					}
+				} else if err := os.WriteFile(f, data, 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if r := s.result("", "fsck"); r.code != 0 {
+				t.Errorf("fsck: %v", r)
+			}
+			for _, args := range reads {
+				name := strings.Join(args, " ")
+				if r := s.result("", args...); r.code != 0 || r.stdout != want[name] {
+					t.Errorf("%v\nwant %q", r, want[name])
+				}
+			}
+			for f, data := range map[string][]byte{dev: c.dev, other: c.other} {
+				b, err := os.ReadFile(f)
+				if err != nil || bytes.Equal(b, data) {
+					t.Errorf("%s was not rewritten (%v)", f, err)
+				}
+				if fi, err := os.Stat(f); err != nil || fi.Mode().Perm() != 0o600 {
+					t.Errorf("rewritten %s: %v %v", f, fi, err)
+				}
+			}
+		})
+	}
+	// A leftover temporary file (a crash before the rename) is ignored.
+	if err := os.WriteFile(dev+".tmp123", flipped(devGood), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s.t = t
+	for _, args := range reads {
+		if got := s.must("", args...); got != want[strings.Join(args, " ")] {
+			t.Errorf("%v with a leftover temporary file: %q", args, got)
+		}
+	}
+	if r := s.result("", "fsck"); r.code != 0 {
+		t.Errorf("fsck with a leftover temporary file: %v", r)
+	}
+	// Deleting an environment deletes its HEAD file.
+	s.must("", "env", "delete", "other", "--yes")
+	if _, err := os.Stat(other); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("%s after env delete: %v", other, err)
 	}
 }
 

@@ -270,14 +270,14 @@ func (r *Repository) commitChanges(tx *sqlite.Tx, env sqlite.Env, changes []chan
 func (r *Repository) advanceHead(tx *sqlite.Tx, env sqlite.Env, parent object.ID, hasParent bool, c *Commit, changes []change) error {
 	state := map[string]string{}
 	if hasParent {
-		es, ok, err := r.cachedHead(tx, env, parent)
+		s, ok, err := r.cachedHead(tx, env, parent, false)
 		if err != nil {
 			return err
 		}
 		if !ok {
 			return r.refreshHead(tx, env, c)
 		}
-		for _, e := range es {
+		for _, e := range s.list() {
 			state[e.Key] = e.Value
 		}
 	}

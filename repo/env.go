@@ -280,6 +280,7 @@ func (r *Repository) DeleteEnv(ctx context.Context, name string) error {
 		if err := tx.DeleteEnv(env.ID); err != nil {
 			return err
 		}
+		r.queueHeadFile(env.ID, nil)
 		maps, err := tx.MetaPrefix(metaBranch)
 		if err != nil {
 			return err

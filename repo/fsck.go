@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"sort"
 
 	"github.com/egide/egide/repo/object"
@@ -200,12 +201,17 @@ func checkEnvelopes(tx *sqlite.Tx, id object.EnvID, owner string, problem func(o
 	return nil
 }
 
-// checkHeadCache compares env's HEAD cache, when it names head, with the
-// state in head's tree.
+// checkHeadCache compares env's HEAD cache row and HEAD file, each when it
+// names head, with the state in head's tree. A HEAD file that is absent,
+// stale or does not open is no fault: readers ignore it, and rewrite it.
 func (r *Repository) checkHeadCache(tx *sqlite.Tx, env sqlite.Env, head object.ID) error {
-	cached, ok, err := r.cachedHead(tx, env, head)
-	if err != nil || !ok {
+	row, rowOK, err := r.cachedHeadRow(tx, env, head)
+	if err != nil {
 		return err
+	}
+	file, fileOK := r.readHeadFile(tx, env, head)
+	if !rowOK && !fileOK {
+		return nil
 	}
 	c, err := r.readCommit(tx, head)
 	if err != nil {
@@ -215,12 +221,25 @@ func (r *Repository) checkHeadCache(tx *sqlite.Tx, env sqlite.Env, head object.I
 	if err != nil {
 		return nil // reported with the tree objects
 	}
+	if rowOK {
+		if err := sameState("head cache", row, state); err != nil {
+			return err
+		}
+	}
+	if fileOK {
+		return sameState("head file "+filepath.Join(DirName, headFilePrefix+env.ID.String()), file.list(), state)
+	}
+	return nil
+}
+
+// sameState reports how a cached state differs from a tree's.
+func sameState(what string, cached []Entry, state map[string]string) error {
 	if len(state) != len(cached) {
-		return fmt.Errorf("head cache holds %d keys, the tree %d", len(cached), len(state))
+		return fmt.Errorf("%s holds %d keys, the tree %d", what, len(cached), len(state))
 	}
 	for _, e := range cached {
 		if v, ok := state[e.Key]; !ok || !equalValues(v, e.Value) {
-			return fmt.Errorf("head cache differs from the tree at key %s", e.Key)
+			return fmt.Errorf("%s differs from the tree at key %s", what, e.Key)
 		}
 	}
 	return nil

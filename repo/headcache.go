@@ -17,6 +17,8 @@ import (
 // the environment key with the environment, epoch and commit id as
 // associated data, rewritten by every command that moves HEAD, ignored when
 // it names another commit than HEAD, and checked against the tree by fsck.
+// The HEAD file (headfile.go) holds the same state again, beside the
+// database, where one read brings it in; readers try it first.
 const headDomain = "egide v1 head cache\x00"
 
 func headAAD(env object.EnvID, epoch uint32, commit object.ID) []byte {
@@ -25,8 +27,31 @@ func headAAD(env object.EnvID, epoch uint32, commit object.ID) []byte {
 	return append(b, commit[:]...)
 }
 
-// cachedHead returns env's state at commit from the cache, or ok false.
-func (r *Repository) cachedHead(tx *sqlite.Tx, env sqlite.Env, commit object.ID) ([]Entry, bool, error) {
+// cachedHead returns env's state at commit from the HEAD file, else from
+// the HEAD cache row, or ok false when neither holds it (they hold HEAD's).
+// With rebuild, a row that serves rewrites the missing, stale or damaged
+// file: commit must be env's HEAD in tx.
+func (r *Repository) cachedHead(tx *sqlite.Tx, env sqlite.Env, commit object.ID, rebuild bool) (secrets, bool, error) {
+	if s, ok := r.readHeadFile(tx, env, commit); ok {
+		return s, true, nil
+	}
+	h, ok, err := tx.HeadCache(env.ID)
+	if err != nil || !ok || h.Commit != commit {
+		return secrets{}, false, err
+	}
+	es, ok, err := r.openHeadCache(tx, env, h)
+	if err != nil || !ok {
+		return secrets{}, false, err
+	}
+	if rebuild {
+		r.rebuildHeadFile(tx, env, h.Epoch, commit, es)
+	}
+	return secrets{entries: es}, true, nil
+}
+
+// cachedHeadRow returns env's state at commit from the HEAD cache row
+// alone, or ok false.
+func (r *Repository) cachedHeadRow(tx *sqlite.Tx, env sqlite.Env, commit object.ID) ([]Entry, bool, error) {
 	h, ok, err := tx.HeadCache(env.ID)
 	if err != nil || !ok || h.Commit != commit {
 		return nil, false, err
@@ -109,7 +134,8 @@ func substr(s string, p int) (string, int, bool) {
 	return s[start : start+int(l)], start + int(l), true
 }
 
-// putHead caches state as env's state at commit.
+// putHead caches state as env's state at commit, in the row and, when the
+// transaction succeeds, in the HEAD file.
 func (r *Repository) putHead(tx *sqlite.Tx, env sqlite.Env, commit object.ID, state map[string]string) error {
 	k, err := r.key(tx, env, env.Epoch)
 	if err != nil {
@@ -122,15 +148,23 @@ func (r *Repository) putHead(tx *sqlite.Tx, env sqlite.Env, commit object.ID, st
 		size += len(n) + len(v) + 6
 	}
 	sort.Strings(names)
+	es := make([]Entry, len(names))
+	for i, n := range names {
+		es[i] = Entry{Key: n, Value: state[n]}
+	}
 	body := make([]byte, 0, size)
-	body = binary.AppendUvarint(body, uint64(len(names)))
-	for _, n := range names {
-		body = appendBytes(body, n)
-		body = appendBytes(body, state[n])
+	body = binary.AppendUvarint(body, uint64(len(es)))
+	for _, e := range es {
+		body = appendBytes(body, e.Key)
+		body = appendBytes(body, e.Value)
 	}
 	data := k.Seal(nil, headAAD(env.ID, env.Epoch, commit), body)
 	clear(body)
-	return tx.PutHeadCache(env.ID, sqlite.HeadCache{Commit: commit, Epoch: env.Epoch, Data: data})
+	if err := tx.PutHeadCache(env.ID, sqlite.HeadCache{Commit: commit, Epoch: env.Epoch, Data: data}); err != nil {
+		return err
+	}
+	r.queueHeadFile(env.ID, sealHeadFile(k, env.ID, env.Epoch, commit, es))
+	return nil
 }
 
 // refreshHead rebuilds env's cache for commit from the commit's tree.

@@ -447,9 +447,10 @@ func (r *Repository) commitState(tx *sqlite.Tx, c *Commit) (map[string]string, e
 		return nil, err
 	}
 	if ok {
-		if es, hit, err := r.cachedHead(tx, env, c.ID); err != nil {
+		if s, hit, err := r.cachedHead(tx, env, c.ID, false); err != nil {
 			return nil, err
 		} else if hit {
+			es := s.list()
 			m := make(map[string]string, len(es))
 			for _, e := range es {
 				m[e.Key] = e.Value

@@ -38,7 +38,9 @@ type Options struct {
 	Identity func() (*vault.Identity, error)
 	Now      func() time.Time
 	Author   func() string // "Name <email>" recorded in commits, asked when committing
-	ReadOnly bool          // open for reading only
+	// ReadOnly opens the database for reading only. A read may still
+	// rewrite a HEAD file, the cache beside the database (headfile.go).
+	ReadOnly bool
 	// Branch returns the current git branch ("" when none); it is asked
 	// only when some branch is mapped to an environment (MapBranch).
 	Branch func() string
@@ -61,21 +63,37 @@ type Repository struct {
 	// Rows that other processes may change are cached for one transaction.
 	members map[string][]byte // nil until loaded
 	envs    map[object.EnvID]sqlite.Env
+	// keyStamps holds the stamped envelopes of (env, epoch) pairs that a
+	// query already brought (EnvHead), so key needs no query of its own.
+	keyStamps map[keyID][]sqlite.Envelope
+	// headFiles are the HEAD files to write (nil: to remove) when the
+	// write transaction's function succeeds.
+	headFiles map[object.EnvID][]byte
 }
 
 // view and update run fn in a store transaction, with fresh per-transaction
 // caches.
 func (r *Repository) view(ctx context.Context, fn func(*sqlite.Tx) error) error {
 	return r.store.View(ctx, func(tx *sqlite.Tx) error {
-		r.members, r.envs = nil, nil
+		r.members, r.envs, r.keyStamps = nil, nil, nil
 		return fn(tx)
 	})
 }
 
+// update also writes the HEAD files that fn's changes call for, once fn
+// has succeeded and before the transaction commits: writers, serialized by
+// the database's write lock, then write them in commit order. A file
+// written for a transaction that then fails to commit names a commit that
+// is not HEAD, which readers detect (see headfile.go).
 func (r *Repository) update(ctx context.Context, fn func(*sqlite.Tx) error) error {
 	return r.store.Update(ctx, func(tx *sqlite.Tx) error {
-		r.members, r.envs = nil, nil
-		return fn(tx)
+		r.members, r.envs, r.keyStamps, r.headFiles = nil, nil, nil, nil
+		err := fn(tx)
+		if err == nil {
+			r.writeHeadFiles()
+		}
+		r.headFiles = nil
+		return err
 	})
 }
 
@@ -234,9 +252,12 @@ func (r *Repository) key(tx *sqlite.Tx, env sqlite.Env, epoch uint32) (*vault.Ke
 	}
 	// This identity's envelope is found by its key stamp first: finding it
 	// by recipient derives the public key (two X25519 multiplications).
-	stamped, err := tx.StampedEnvelopes(env.ID, epoch, vault.KeyStampSize)
-	if err != nil {
-		return nil, err
+	stamped, ok := r.keyStamps[kid]
+	if !ok {
+		var err error
+		if stamped, err = tx.StampedEnvelopes(env.ID, epoch, vault.KeyStampSize); err != nil {
+			return nil, err
+		}
 	}
 	for _, e := range stamped {
 		ve := vaultEnvelope(e)
@@ -310,5 +331,8 @@ func newEnvID() (object.EnvID, error) {
 	return id, err
 }
 
+// refPrefix starts the name of every environment's ref.
+const refPrefix = "envs/"
+
 // refName returns the ref of an environment.
-func refName(env string) string { return "envs/" + env }
+func refName(env string) string { return refPrefix + env }

@@ -24,7 +24,7 @@ func (f *fixture) snap(env, at string) (Snapshot, []string, []string) {
 		}
 		return out
 	}
-	return s, kv(s.Entries), kv(s.Local)
+	return s, kv(s.Entries()), kv(s.Local)
 }
 
 func TestSnapshot(t *testing.T) {
@@ -152,5 +152,68 @@ func TestKeyStamps(t *testing.T) {
 		}
 	} else {
 		t.Fatal("a write kept the planted stamp")
+	}
+}
+
+// TestSnapshotEnv: Snapshot resolves the environment as every other read
+// does: a name, else the one chosen with UseEnv, else the default, and a
+// mapped git branch before both; renamed environments keep their HEAD
+// file (it is named by the environment's id).
+func TestSnapshotEnv(t *testing.T) {
+	f := newFixture(t)
+	f.set("A", "dev")
+	f.commit("dev")
+	for _, name := range []string{"prod", "stage"} {
+		if err := f.r.CreateEnv(f.ctx, name, ""); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.r.Set(f.ctx, name, []Entry{{Key: "A", Value: name}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.r.Commit(f.ctx, name, name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	branch := ""
+	o := f.opts(f.id)
+	o.Branch = func() string { return branch }
+	r, err := Open(f.ctx, f.dir, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	check := func(name, want string) {
+		t.Helper()
+		s, err := r.Snapshot(f.ctx, name, "")
+		if err != nil {
+			t.Fatalf("Snapshot(%q): %v", name, err)
+		}
+		if es := s.Entries(); s.Env != want || len(es) != 1 || es[0].Value != want || s.Pairs() == nil {
+			t.Fatalf("Snapshot(%q) = %s %v (pairs %v), want %s", name, s.Env, es, s.Pairs(), want)
+		}
+	}
+	check("", "dev")
+	check("prod", "prod")
+	if err := r.UseEnv(f.ctx, "stage"); err != nil {
+		t.Fatal(err)
+	}
+	check("", "stage")
+	if err := r.MapBranch(f.ctx, "release", "prod"); err != nil {
+		t.Fatal(err)
+	}
+	check("", "stage") // no branch
+	branch = "feature"
+	check("", "stage") // a branch that is not mapped
+	branch = "release"
+	check("", "prod")
+	check("dev", "dev") // a name wins over the mapping
+	if err := r.RenameEnv(f.ctx, "prod", "production"); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := r.Snapshot(f.ctx, "production", ""); err != nil || s.Pairs() == nil || s.Entries()[0].Value != "prod" {
+		t.Fatalf("renamed: %+v, %v", s, err)
+	}
+	if _, err := r.Snapshot(f.ctx, "prod", ""); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("old name: %v", err)
 	}
 }

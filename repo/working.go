@@ -190,9 +190,10 @@ func (r *Repository) headState(tx *sqlite.Tx, env sqlite.Env) (map[string]string
 	if err != nil {
 		return nil, err
 	}
-	if es, ok, err := r.cachedHead(tx, env, head); err != nil {
+	if s, ok, err := r.cachedHead(tx, env, head, true); err != nil {
 		return nil, err
 	} else if ok {
+		es := s.list()
 		m := make(map[string]string, len(es))
 		for _, e := range es {
 			m[e.Key] = e.Value
@@ -409,8 +410,8 @@ func (r *Repository) Entries(ctx context.Context, envName, at string) ([]Entry, 
 		}
 		var state map[string]string
 		if at == "" {
-			if es, ok, err := r.cleanHead(tx, env); err != nil || ok {
-				out = es
+			if s, ok, err := r.cleanHead(tx, env); err != nil || ok {
+				out = s.list()
 				return err
 			}
 			state, err = r.workingState(tx, env)
@@ -428,32 +429,32 @@ func (r *Repository) Entries(ctx context.Context, envName, at string) ([]Entry, 
 
 // cleanHead returns env's sorted state straight from the HEAD cache when
 // there are no uncommitted changes; ok is false otherwise.
-func (r *Repository) cleanHead(tx *sqlite.Tx, env sqlite.Env) ([]Entry, bool, error) {
+func (r *Repository) cleanHead(tx *sqlite.Tx, env sqlite.Env) (secrets, bool, error) {
 	h, ok, err := tx.Head(env.ID, refName(env.Name))
 	if err != nil || !ok {
-		return nil, false, err
+		return secrets{}, false, err
 	}
 	return r.cleanHeadOf(tx, env, h)
 }
 
 // cleanHeadOf is cleanHead for a HEAD summary already read.
-func (r *Repository) cleanHeadOf(tx *sqlite.Tx, env sqlite.Env, h sqlite.Head) ([]Entry, bool, error) {
-	if h.Working > 0 || !h.Cached || h.Cache.Commit != h.Target {
-		return nil, false, nil
+func (r *Repository) cleanHeadOf(tx *sqlite.Tx, env sqlite.Env, h sqlite.Head) (secrets, bool, error) {
+	if h.Working > 0 {
+		return secrets{}, false, nil
 	}
 	// The cache is sealed to HEAD's id, so HEAD's content comes from it; the
 	// commit object is read only to verify its signature, which this
 	// identity's stamp may already vouch for.
 	id, err := r.identity()
 	if err != nil {
-		return nil, false, err
+		return secrets{}, false, err
 	}
 	if !id.CheckStamp(stampCommit, h.Target[:], h.Stamp) {
 		if _, err := r.trustedCommit(tx, h.Target); err != nil {
-			return nil, false, err
+			return secrets{}, false, err
 		}
 	}
-	return r.openHeadCache(tx, env, h.Cache)
+	return r.cachedHead(tx, env, h.Target, true)
 }
 
 // stateAt returns the committed state at a REF.

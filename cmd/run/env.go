@@ -2,6 +2,7 @@ package run
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"unsafe"
 
@@ -26,15 +27,16 @@ type envSpec struct {
 	pristine     bool
 }
 
-// buildEnv returns the child's environment: the parent's (or, pristine, a
-// minimal PATH/HOME/USER/TERM/LANG), then the secrets (filtered, prefixed),
-// which win unless preserved. Only the parent's few variables go into a
-// map; the secrets stream straight into the result.
-func buildEnv(parent []string, secrets []repo.Entry, s envSpec) ([]string, error) {
-	type pvar struct {
-		kv   string
-		gone bool // replaced by a secret
-	}
+// pvar is one of the parent's variables.
+type pvar struct {
+	name, kv string
+	gone     bool // replaced by a secret
+}
+
+// parentVars returns the parent's variables that the child may get, each
+// once (the last one wins, as getenv would see it), and their index by
+// name.
+func parentVars(parent []string, s envSpec) ([]pvar, map[string]int) {
 	var vars []pvar
 	idx := map[string]int{}
 	keep := setOf(pristineKeep)
@@ -44,12 +46,21 @@ func buildEnv(parent []string, secrets []repo.Entry, s envSpec) ([]string, error
 			continue
 		}
 		if i, seen := idx[k]; seen {
-			vars[i].kv = kv // the last one wins, as getenv would see it
+			vars[i].kv = kv
 			continue
 		}
 		idx[k] = len(vars)
-		vars = append(vars, pvar{kv: kv})
+		vars = append(vars, pvar{name: k, kv: kv})
 	}
+	return vars, idx
+}
+
+// buildEnv returns the child's environment: the parent's (or, pristine, a
+// minimal PATH/HOME/USER/TERM/LANG), then the secrets (filtered, prefixed),
+// which win unless preserved. Only the parent's few variables go into a
+// map; the secrets stream straight into the result.
+func buildEnv(parent []string, secrets []repo.Entry, s envSpec) ([]string, error) {
+	vars, idx := parentVars(parent, s)
 	only := setOf(s.only)
 	except := setOf(s.except)
 	preserveAll := len(s.preserve) == 1 && s.preserve[0] == "all"
@@ -89,6 +100,64 @@ func buildEnv(parent []string, secrets []repo.Entry, s envSpec) ([]string, error
 		}
 	}
 	return append(out, injected...), nil
+}
+
+// buildEnvPairs is buildEnv, without a prefix, for secrets given as
+// "NAME=VALUE" strings sorted by name (repo.Snapshot.Pairs): the secrets'
+// strings are the pairs themselves, and each of the parent's few variables
+// looks for its name among them (binary search) instead of each secret
+// looking in a map. The result is buildEnv's.
+func buildEnvPairs(parent []string, pairs []string, s envSpec) ([]string, error) {
+	vars, _ := parentVars(parent, s)
+	only := setOf(s.only)
+	except := setOf(s.except)
+	preserveAll := len(s.preserve) == 1 && s.preserve[0] == "all"
+	preserve := setOf(s.preserve)
+	find := func(name string) (int, bool) {
+		return sort.Find(len(pairs), func(i int) int { return strings.Compare(name, pairName(pairs[i])) })
+	}
+	for k := range only {
+		if _, ok := find(k); !ok {
+			return nil, fmt.Errorf("--only names %s, which is not in the environment", k)
+		}
+	}
+	selected := func(name string) bool { return (len(only) == 0 || only[name]) && !except[name] }
+	var skip map[int]bool // secrets that a preserved parent variable keeps out
+	for j, v := range vars {
+		i, found := find(v.name)
+		if !found || !selected(v.name) {
+			continue
+		}
+		if preserveAll || preserve[v.name] {
+			if skip == nil {
+				skip = map[int]bool{}
+			}
+			skip[i] = true
+			continue
+		}
+		vars[j].gone = true
+	}
+	out := make([]string, 0, len(vars)+len(pairs))
+	for _, v := range vars {
+		if !v.gone {
+			out = append(out, v.kv)
+		}
+	}
+	if len(only) == 0 && len(except) == 0 && skip == nil {
+		return append(out, pairs...), nil
+	}
+	for i, p := range pairs {
+		if selected(pairName(p)) && !skip[i] {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// pairName returns the NAME of "NAME=VALUE" (names hold no "=").
+func pairName(p string) string {
+	name, _, _ := strings.Cut(p, "=")
+	return name
 }
 
 func setOf(list []string) map[string]bool {

@@ -229,13 +229,23 @@ func prepare(ctx context.Context, opts *Options) ([]repo.Entry, []string, object
 	if err != nil {
 		return nil, nil, object.Zero, err
 	}
-	entries, err := repo.ResolveRefs(overlay(snap.Entries, snap.Local))
+	spec := envSpec{only: opts.Only, except: opts.Except, prefix: opts.Prefix, preserve: opts.Preserve, pristine: opts.Pristine}
+	if pairs := snap.Pairs(); pairs != nil && len(snap.Local) == 0 && !snap.MayRefer() && opts.Prefix == "" {
+		// No override, no reference, no prefix: the secrets' "NAME=VALUE"
+		// strings, as read, are what the child gets. The entries are made
+		// only for those who need them (--mount, --redact).
+		var entries []repo.Entry
+		if opts.Mount != "" || opts.Redact {
+			entries = snap.Entries()
+		}
+		childEnv, err := buildEnvPairs(opts.Environ(), pairs, spec)
+		return entries, childEnv, snap.Head, err
+	}
+	entries, err := repo.ResolveRefs(overlay(snap.Entries(), snap.Local))
 	if err != nil {
 		return nil, nil, snap.Head, err
 	}
-	childEnv, err := buildEnv(opts.Environ(), entries, envSpec{
-		only: opts.Only, except: opts.Except, prefix: opts.Prefix, preserve: opts.Preserve, pristine: opts.Pristine,
-	})
+	childEnv, err := buildEnv(opts.Environ(), entries, spec)
 	return entries, childEnv, snap.Head, err
 }
 

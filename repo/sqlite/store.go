@@ -812,40 +812,91 @@ func (tx *Tx) CountWorking(env object.EnvID) (n int, err error) {
 	return n, err
 }
 
-// Head is everything a read of an environment's clean HEAD needs, fetched
-// in one query: the ref target, its commit's verification stamp, the HEAD
-// cache and how many uncommitted changes there are.
+// Head is an environment's HEAD summary, fetched in one query: the ref
+// target, its commit's verification stamp and how many uncommitted changes
+// and personal overrides there are. It does not look at the HEAD cache
+// row: a lookup in a WITHOUT ROWID table reads the whole record of every
+// row it compares, overflow pages included (~0.7 MB at 10,000 keys).
 type Head struct {
 	Target  object.ID
 	Stamp   []byte
-	Cache   HeadCache
-	Cached  bool
 	Working int // uncommitted changes
 	Local   int // personal overrides
 }
 
 // Head returns env's HEAD summary; ok is false when the ref does not exist.
 func (tx *Tx) Head(env object.EnvID, ref string) (h Head, ok bool, err error) {
-	var target, cacheCommit []byte
-	var epoch sql.NullInt64
-	ok, err = tx.scanOne(`SELECT r.target, c.stamp, h.commit_id, h.epoch, h.data,
+	var target []byte
+	ok, err = tx.scanOne(`SELECT r.target, c.stamp,
 			(SELECT count(*) FROM working WHERE env = ?1),
 			(SELECT count(*) FROM local WHERE env = ?1)
 		FROM refs r
 		LEFT JOIN commits c ON c.id = r.target
-		LEFT JOIN heads h ON h.env = ?1
 		WHERE r.name = ?2`, []any{env[:], ref},
-		&target, &h.Stamp, &cacheCommit, &epoch, owned{&h.Cache.Data}, &h.Working, &h.Local)
+		&target, &h.Stamp, &h.Working, &h.Local)
 	if !ok || err != nil {
 		return h, ok, err
 	}
 	copy(h.Target[:], target)
-	if len(cacheCommit) == object.Size && epoch.Valid {
-		h.Cached = true
-		copy(h.Cache.Commit[:], cacheCommit)
-		h.Cache.Epoch = uint32(epoch.Int64)
-	}
 	return h, true, nil
+}
+
+// EnvHead is what a read of an environment's state needs from the
+// database when the state itself comes from elsewhere (the HEAD file).
+type EnvHead struct {
+	Env    Env
+	Found  bool // the environment exists
+	Mapped bool // some meta key starts with the map prefix
+	// HasHead says the environment has a ref; Head is its summary, with
+	// the override count set either way.
+	HasHead bool
+	Head    Head
+	// Stamped are the envelopes of the environment's newest epoch that
+	// carry a stamp of the given size.
+	Stamped []Envelope
+}
+
+// EnvHead resolves an environment as ResolveEnv does and returns it with
+// its HEAD summary (ref refPrefix+name) and its stamped envelopes: all that
+// a read of a clean HEAD from the HEAD file needs from the database. It
+// runs a few one-table statements rather than one statement that joins
+// them: in a fresh process, where every statement is prepared cold, that
+// costs ~0.1 ms instead of ~0.16 ms.
+func (tx *Tx) EnvHead(name, current, fallback, mapPrefix, refPrefix string, stampSize int) (eh EnvHead, err error) {
+	if mapPrefix != "" {
+		var one int
+		if eh.Mapped, err = tx.scanOne("SELECT 1 FROM meta WHERE key >= ? AND key < ? LIMIT 1", []any{mapPrefix, mapPrefix + "\xff"}, &one); err != nil {
+			return eh, err
+		}
+	}
+	if name == "" {
+		var set bool
+		if name, set, err = tx.Meta(current); err == nil && !set {
+			name, _, err = tx.Meta(fallback)
+		}
+		if err != nil {
+			return eh, err
+		}
+	}
+	if eh.Env, eh.Found, err = tx.EnvByName(name); err != nil || !eh.Found {
+		return eh, err
+	}
+	if eh.Head.Target, eh.HasHead, err = tx.Ref(refPrefix + eh.Env.Name); err != nil {
+		return eh, err
+	}
+	if eh.HasHead {
+		if eh.Head.Stamp, err = tx.CommitStamp(eh.Head.Target); err != nil {
+			return eh, err
+		}
+	}
+	if eh.Head.Working, err = tx.CountWorking(eh.Env.ID); err != nil {
+		return eh, err
+	}
+	if _, err = tx.scanOne("SELECT count(*) FROM local WHERE env = ?", []any{eh.Env.ID[:]}, &eh.Head.Local); err != nil {
+		return eh, err
+	}
+	eh.Stamped, err = tx.StampedEnvelopes(eh.Env.ID, eh.Env.Epoch, stampSize)
+	return eh, err
 }
 
 // ResolveEnv returns the environment named name, or, when name is "", the
