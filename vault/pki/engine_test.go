@@ -9,7 +9,6 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"errors"
-	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -161,15 +160,7 @@ func issue(t testing.TB, e *Engine, req Request) *Issued {
 // was; it returns fn's error for further checks.
 func refused(t *testing.T, st *memStorage, target error, fn func() error) error {
 	t.Helper()
-	before := st.Snapshot()
-	err := fn()
-	if !errors.Is(err, target) {
-		t.Errorf("err = %v, want %v", err, target)
-	}
-	if !maps.EqualFunc(before, st.Snapshot(), bytes.Equal) {
-		t.Errorf("a refused call (%v) changed the storage", err)
-	}
-	return err
+	return st.Refused(t, target, fn)
 }
 
 // verifyFor verifies leaf with Go's x509 for one use at a time, trusting

@@ -19,7 +19,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"maps"
 	"reflect"
 	"slices"
 	"strconv"
@@ -167,15 +166,7 @@ func mustDecrypt(t testing.TB, e *Engine, name string, it Item) Result {
 // was; it returns fn's error for further checks.
 func refused(t *testing.T, st *memStorage, target error, fn func() error) error {
 	t.Helper()
-	before := st.Snapshot()
-	err := fn()
-	if !errors.Is(err, target) {
-		t.Errorf("err = %v, want %v", err, target)
-	}
-	if !maps.EqualFunc(before, st.Snapshot(), bytes.Equal) {
-		t.Errorf("a refused call (%v) changed the storage", err)
-	}
-	return err
+	return st.Refused(t, target, fn)
 }
 
 // noLeak checks that err does not quote any of secrets.

@@ -7,9 +7,12 @@ package memstore
 import (
 	"bytes"
 	"context"
+	"errors"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
+	"testing"
 )
 
 // Store is the in-memory store. Its zero value is not ready: use New.
@@ -105,3 +108,19 @@ func (s *Store) Put(key string, value []byte) {
 // Clone returns a new Store holding a copy of everything in s (hooks not
 // copied).
 func (s *Store) Clone() *Store { return &Store{m: s.Snapshot()} }
+
+// Refused runs fn, which must fail with an error matching target and leave
+// the store as it was (reported on t otherwise); it returns fn's error
+// for further checks.
+func (s *Store) Refused(t testing.TB, target error, fn func() error) error {
+	t.Helper()
+	before := s.Snapshot()
+	err := fn()
+	if !errors.Is(err, target) {
+		t.Errorf("err = %v, want %v", err, target)
+	}
+	if !maps.EqualFunc(before, s.Snapshot(), bytes.Equal) {
+		t.Errorf("a refused call (%v) changed the storage", err)
+	}
+	return err
+}
