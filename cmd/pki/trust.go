@@ -34,18 +34,21 @@ type trustStore struct {
 	keychain string
 }
 
-// systemStores are the trust stores egide knows, by OS.
-var systemStores = map[string][]trustStore{
-	"linux": {
-		{name: "Debian/Ubuntu", dir: "/usr/local/share/ca-certificates", ext: ".crt", update: []string{"update-ca-certificates"}},
-		{name: "Fedora/RHEL", dir: "/etc/pki/ca-trust/source/anchors", ext: ".pem", update: []string{"update-ca-trust", "extract"}},
-	},
-	"darwin": {{name: "macOS", keychain: "/Library/Keychains/System.keychain"}},
+// systemStores returns the trust stores egide knows, by OS (a function, so
+// that no command pays for building it at start-up).
+func systemStores() map[string][]trustStore {
+	return map[string][]trustStore{
+		"linux": {
+			{name: "Debian/Ubuntu", dir: "/usr/local/share/ca-certificates", ext: ".crt", update: []string{"update-ca-certificates"}},
+			{name: "Fedora/RHEL", dir: "/etc/pki/ca-trust/source/anchors", ext: ".pem", update: []string{"update-ca-trust", "extract"}},
+		},
+		"darwin": {{name: "macOS", keychain: "/Library/Keychains/System.keychain"}},
+	}
 }
 
 // detectStore finds this machine's trust store.
 func detectStore(goos string) (*trustStore, error) {
-	for _, s := range systemStores[goos] {
+	for _, s := range systemStores()[goos] {
 		if s.keychain != "" {
 			return &s, nil
 		}

@@ -81,7 +81,7 @@ func TestTrustStoreLinux(t *testing.T) {
 // TestTrustStoreMacOSPlan checks the keychain commands (they run only on
 // macOS).
 func TestTrustStoreMacOSPlan(t *testing.T) {
-	s := systemStores["darwin"][0]
+	s := systemStores()["darwin"][0]
 	root := devRoot(t)
 	add := s.plan(root, "dev", false)
 	if got := strings.Join(add[0].argv, " "); got != "security add-trusted-cert -d -r trustRoot -k /Library/Keychains/System.keychain {cert}" || add[0].data == nil {

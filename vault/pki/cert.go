@@ -24,17 +24,21 @@ const (
 	ReasonAACompromise         = 10
 )
 
-var reasonNames = map[int]string{
+// reasonNames are RFC 5280's names, indexed by code ("" where none).
+var reasonNames = [...]string{
 	ReasonUnspecified: "unspecified", ReasonKeyCompromise: "keyCompromise", ReasonCACompromise: "cACompromise",
 	ReasonAffiliationChanged: "affiliationChanged", ReasonSuperseded: "superseded",
 	ReasonCessationOfOperation: "cessationOfOperation", ReasonCertificateHold: "certificateHold",
 	ReasonPrivilegeWithdrawn: "privilegeWithdrawn", ReasonAACompromise: "aACompromise",
 }
 
+// knownReason reports whether r is a CRLReason code.
+func knownReason(r int) bool { return r >= 0 && r < len(reasonNames) && reasonNames[r] != "" }
+
 // ReasonName returns RFC 5280's name of a revocation reason.
 func ReasonName(r int) string {
-	if n, ok := reasonNames[r]; ok {
-		return n
+	if knownReason(r) {
+		return reasonNames[r]
 	}
 	return fmt.Sprintf("reason(%d)", r)
 }
@@ -47,7 +51,7 @@ func ParseReason(s string) (int, error) {
 		return ReasonUnspecified, nil
 	}
 	for r, n := range reasonNames {
-		if strings.EqualFold(n, s) && r != ReasonCertificateHold {
+		if n != "" && strings.EqualFold(n, s) && r != ReasonCertificateHold {
 			return r, nil
 		}
 	}

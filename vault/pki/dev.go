@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -28,28 +29,27 @@ const (
 // trust it for public names.
 var DevDomains = []string{"localhost", "test", "example", "internal", "local", "home.arpa"}
 
-// DevIPRanges are the addresses the development CA may certify: loopback,
-// link-local and private ranges.
-var DevIPRanges = mustCIDRs("127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16",
-	"::1/128", "fc00::/7", "fe80::/10")
-
-func mustCIDRs(cidrs ...string) []*net.IPNet {
-	out := make([]*net.IPNet, len(cidrs))
-	for i, c := range cidrs {
+// DevIPRanges returns the addresses the development CA may certify:
+// loopback, link-local and private ranges. (Parsed on first use, not at
+// start-up, which every egide command pays.)
+var DevIPRanges = sync.OnceValue(func() []*net.IPNet {
+	var out []*net.IPNet
+	for _, c := range []string{"127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16",
+		"::1/128", "fc00::/7", "fe80::/10"} {
 		_, n, err := net.ParseCIDR(c)
 		if err != nil {
 			panic(err)
 		}
-		out[i] = n
+		out = append(out, n)
 	}
 	return out
-}
+})
 
 // devAllows checks a name against the development CA's constraints.
 func devAllows(s SAN) error {
 	switch s.Kind {
 	case SANIP:
-		for _, r := range DevIPRanges {
+		for _, r := range DevIPRanges() {
 			if r.Contains(s.ip) {
 				return nil
 			}
@@ -131,7 +131,7 @@ func (e *Engine) Dev(ctx context.Context, names []string) (*DevResult, error) {
 func (e *Engine) ensureDev(ctx context.Context, res *DevResult) error {
 	if _, err := e.loadCA(ctx, DevCA); errors.Is(err, ErrNotFound) {
 		_, err := e.createCA(ctx, CARequest{Name: DevCA, CommonName: DevCommonName, KeyType: ECP256, MaxPathLen: 0,
-			PermittedDomains: DevDomains, PermittedIPRanges: DevIPRanges}, false)
+			PermittedDomains: DevDomains, PermittedIPRanges: DevIPRanges()}, false)
 		if err != nil && !errors.Is(err, ErrExists) {
 			return fmt.Errorf("create the development CA: %w", err)
 		}

@@ -19,7 +19,7 @@ import (
 // nothing changes. Each issuer's CRL is then re-signed once, listing the
 // new entries, before the call returns.
 func (e *Engine) Revoke(ctx context.Context, serials []string, reason int) ([]*Cert, error) {
-	if _, ok := reasonNames[reason]; !ok || reason == ReasonCertificateHold {
+	if !knownReason(reason) || reason == ReasonCertificateHold {
 		return nil, fmt.Errorf("%w: revocation reason %d", ErrInvalid, reason)
 	}
 	if len(serials) == 0 {
