@@ -2,8 +2,6 @@ package pki
 
 import (
 	"fmt"
-	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -145,9 +143,6 @@ all; existing files are kept unless --force:
 	return cmd
 }
 
-// maxCSRFile bounds the file read for --csr.
-const maxCSRFile = pki.MaxCSRSize
-
 func newCmdSign(f *cmdutil.Factory) *cobra.Command {
 	var (
 		req           pki.Request
@@ -175,7 +170,7 @@ stdout, or written to --out DIR as cert.pem, chain.pem and ca.pem.`,
 			if req.TTL, err = ttlFlag("ttl", ttl); err != nil {
 				return err
 			}
-			data, err := readFile(f, csrPath, maxCSRFile)
+			data, err := cmdutil.ReadInput(f, csrPath, pki.MaxCSRSize, pki.ErrBadCSR)
 			if err != nil {
 				return err
 			}
@@ -219,28 +214,6 @@ stdout, or written to --out DIR as cert.pem, chain.pem and ca.pem.`,
 	fl.BoolVar(&asJSON, "json", false, "print the result as JSON on stdout")
 	_ = cmd.MarkFlagRequired("csr")
 	return cmd
-}
-
-// readFile reads at most limit bytes of path ('-' for stdin).
-func readFile(f *cmdutil.Factory, path string, limit int64) ([]byte, error) {
-	var src io.Reader = f.IO.In
-	name := "stdin"
-	if path != "-" {
-		file, err := os.Open(path)
-		if err != nil {
-			return nil, err
-		}
-		defer file.Close()
-		src, name = file, path
-	}
-	b, err := io.ReadAll(io.LimitReader(src, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", name, err)
-	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("read %s: %w: more than %d KiB", name, pki.ErrBadCSR, limit>>10)
-	}
-	return b, nil
 }
 
 func newCmdDev(f *cmdutil.Factory) *cobra.Command {

@@ -5,8 +5,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 
 	"github.com/egide/egide/cmd/internal/cmdutil"
 	"github.com/egide/egide/repo"
@@ -72,26 +70,7 @@ func engine(ctx context.Context, f *cmdutil.Factory, write bool) (*transit.Engin
 // readInput reads the data to work on from path ("" or "-": stdin), at
 // most limit bytes.
 func readInput(f *cmdutil.Factory, path string, limit int64) ([]byte, error) {
-	var src io.Reader = f.IO.In
-	name := "stdin"
-	if path != "" && path != "-" {
-		file, err := os.Open(path)
-		if err != nil {
-			return nil, err
-		}
-		defer file.Close()
-		src, name = file, path
-	} else if f.IO.IsStdinTTY() {
-		fmt.Fprintln(f.IO.ErrOut, "Reading from the terminal; end with Ctrl-D (or use --in FILE).")
-	}
-	b, err := io.ReadAll(io.LimitReader(src, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", name, err)
-	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("read %s: %w: more than %d MiB", name, transit.ErrTooLarge, limit>>20)
-	}
-	return b, nil
+	return cmdutil.ReadInput(f, path, limit, transit.ErrTooLarge)
 }
 
 // decodeContext decodes --context (standard base64).

@@ -251,3 +251,33 @@ func Author(getenv func(string) string) string {
 func Examples(lines ...string) string {
 	return "  " + strings.Join(lines, "\n  ")
 }
+
+// ReadInput reads what a command works on from path ("" or "-": stdin,
+// with a note on stderr when stdin is a terminal), at most limit bytes;
+// more fails with an error wrapping tooLarge.
+func ReadInput(f *Factory, path string, limit int64, tooLarge error) ([]byte, error) {
+	var src io.Reader = f.IO.In
+	name := "stdin"
+	if path != "" && path != "-" {
+		file, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		defer file.Close()
+		src, name = file, path
+	} else if f.IO.IsStdinTTY() {
+		fmt.Fprintln(f.IO.ErrOut, "Reading from the terminal; end with Ctrl-D (or give a file).")
+	}
+	b, err := io.ReadAll(io.LimitReader(src, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	if int64(len(b)) > limit {
+		size := fmt.Sprintf("%d KiB", limit>>10)
+		if limit >= 1<<20 {
+			size = fmt.Sprintf("%d MiB", limit>>20)
+		}
+		return nil, fmt.Errorf("read %s: %w: more than %s", name, tooLarge, size)
+	}
+	return b, nil
+}
