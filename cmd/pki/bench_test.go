@@ -59,7 +59,7 @@ func BenchmarkRevokeRepo100k(b *testing.B) {
 		}
 		serials = append(serials, iss.Serial())
 	}
-	if _, err := e.Revoke(ctx, serials[:n], pki.ReasonSuperseded); err != nil {
+	if _, _, err := e.Revoke(ctx, serials[:n], pki.ReasonSuperseded); err != nil {
 		b.Fatal(err)
 	}
 	left := serials[n:]
@@ -68,7 +68,7 @@ func BenchmarkRevokeRepo100k(b *testing.B) {
 		if len(left) == 0 {
 			b.Fatal("out of unrevoked serials: lower -benchtime")
 		}
-		if _, err := e.Revoke(ctx, left[:1], pki.ReasonKeyCompromise); err != nil {
+		if _, _, err := e.Revoke(ctx, left[:1], pki.ReasonKeyCompromise); err != nil {
 			b.Fatal(err)
 		}
 		left = left[1:]

@@ -47,28 +47,22 @@ aACompromise. A revocation cannot be undone.`,
 			if err != nil {
 				return err
 			}
-			certs, err := e.Revoke(ctx, args, code)
+			certs, crls, err := e.Revoke(ctx, args, code)
 			if err != nil {
 				return err
 			}
 			if asJSON {
 				return cmdutil.PrintJSON(f.IO.Out, certs)
 			}
-			issuers := map[string]bool{}
 			for _, c := range certs {
 				fmt.Fprintf(f.IO.ErrOut, "Revoked %s (%s, issuer %s): %s.\n", c.Serial, c.CommonName, c.Issuer, c.Reason)
 				if c.IsCA {
 					fmt.Fprintf(f.IO.ErrOut, "It is a CA certificate: that CA signs nothing more, and roles pinned to it refuse to issue (see 'egide pki role list').\n")
 				}
-				issuers[c.Issuer] = true
 			}
-			for issuer := range issuers {
-				_, info, err := e.CRL(ctx, issuer)
-				if err != nil {
-					return err
-				}
+			for _, info := range crls {
 				fmt.Fprintf(f.IO.ErrOut, "CRL of %s: number %s, %d entries, next update %s ('egide pki crl --issuer %s').\n",
-					issuer, info.Number, info.Entries, date(info.NextUpdate), issuer)
+					info.Issuer, info.Number, info.Entries, date(info.NextUpdate), info.Issuer)
 			}
 			return nil
 		},

@@ -60,7 +60,7 @@ func revoked100k(b *testing.B) (*Engine, *[]string) {
 			}
 			serials = append(serials, iss.Serial())
 		}
-		if _, err := e.Revoke(ctx, serials[:n], ReasonSuperseded); err != nil {
+		if _, _, err := e.Revoke(ctx, serials[:n], ReasonSuperseded); err != nil {
 			b.Fatal(err)
 		}
 		revokedEng, revokedLeft = e, serials[n:]
@@ -81,7 +81,7 @@ func BenchmarkRevokeWith100k(b *testing.B) {
 		}
 		s := (*left)[0]
 		*left = (*left)[1:]
-		if _, err := e.Revoke(ctx, []string{s}, ReasonKeyCompromise); err != nil {
+		if _, _, err := e.Revoke(ctx, []string{s}, ReasonKeyCompromise); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -397,7 +397,7 @@ func TestKeyTypes(t *testing.T) {
 
 			// The CRL, which the engine signs by itself, verifies for
 			// this key type.
-			if _, err := h.e.Revoke(ctx, []string{srv.Serial()}, ReasonKeyCompromise); err != nil {
+			if _, _, err := h.e.Revoke(ctx, []string{srv.Serial()}, ReasonKeyCompromise); err != nil {
 				t.Fatal(err)
 			}
 			der, _, err := h.e.CRL(ctx, "int")
@@ -537,10 +537,10 @@ func TestSameNameAsIssuer(t *testing.T) {
 	if err := verifyFor(leaf.Cert, leaf.Chain, clock.Now(), "svc.example.com", x509.ExtKeyUsageServerAuth); err != nil {
 		t.Errorf("verify: %v", err)
 	}
-	if _, err := e.Revoke(ctx, []string{FormatSerial(in.Cert.SerialNumber)}, ReasonSuperseded); err != nil {
+	if _, _, err := e.Revoke(ctx, []string{FormatSerial(in.Cert.SerialNumber)}, ReasonSuperseded); err != nil {
 		t.Errorf("revoke an intermediate named like its root: %v", err)
 	}
-	if _, err := e.Revoke(ctx, []string{FormatSerial(root.Cert.SerialNumber)}, ReasonSuperseded); !errors.Is(err, ErrNotAllowed) {
+	if _, _, err := e.Revoke(ctx, []string{FormatSerial(root.Cert.SerialNumber)}, ReasonSuperseded); !errors.Is(err, ErrNotAllowed) {
 		t.Errorf("revoke the root: %v, want ErrNotAllowed", err)
 	}
 }

@@ -303,7 +303,7 @@ func TestTTLRules(t *testing.T) {
 			_, err := e.CreateRole(ctx, Role{Name: "late", Issuer: "short", AllowAnyName: true})
 			return err
 		},
-		"revoke": func() error { _, err := e.Revoke(ctx, []string{cut.Serial()}, ReasonSuperseded); return err },
+		"revoke": func() error { _, _, err := e.Revoke(ctx, []string{cut.Serial()}, ReasonSuperseded); return err },
 		"crl":    func() error { _, _, err := e.CRL(ctx, "short"); return err },
 	} {
 		err := refused(t, st, ErrIssuerExpired, fn)

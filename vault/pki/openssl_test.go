@@ -94,7 +94,7 @@ func TestOpenSSLVerify(t *testing.T) {
 			good := issue(t, h.e, Request{Role: "srv", CommonName: "good.example.com"})
 			revoked := issue(t, h.e, Request{Role: "srv", CommonName: "revoked.example.com"})
 			client := issue(t, h.e, Request{Role: "client", CommonName: "agent.clients.example.com"})
-			if _, err := h.e.Revoke(t.Context(), []string{revoked.Serial()}, ReasonKeyCompromise); err != nil {
+			if _, _, err := h.e.Revoke(t.Context(), []string{revoked.Serial()}, ReasonKeyCompromise); err != nil {
 				t.Fatal(err)
 			}
 			intCRL, _, err := h.e.CRL(t.Context(), "int")
@@ -145,10 +145,10 @@ func TestOpenSSLCRLText(t *testing.T) {
 	a := issue(t, h.e, Request{Role: "web", CommonName: "a.example.com"})
 	b := issue(t, h.e, Request{Role: "web", CommonName: "b.example.com"})
 	kept := issue(t, h.e, Request{Role: "web", CommonName: "kept.example.com"})
-	if _, err := h.e.Revoke(t.Context(), []string{a.Serial()}, ReasonKeyCompromise); err != nil {
+	if _, _, err := h.e.Revoke(t.Context(), []string{a.Serial()}, ReasonKeyCompromise); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.e.Revoke(t.Context(), []string{b.Serial()}, ReasonSuperseded); err != nil {
+	if _, _, err := h.e.Revoke(t.Context(), []string{b.Serial()}, ReasonSuperseded); err != nil {
 		t.Fatal(err)
 	}
 	der, _, err := h.e.CRL(t.Context(), "int")

@@ -17,13 +17,14 @@ import (
 // (ParseReason's codes). Every serial is checked first: an unknown serial,
 // one already revoked or a root's own certificate fails the whole call and
 // nothing changes. Each issuer's CRL is then re-signed once, listing the
-// new entries, before the call returns.
-func (e *Engine) Revoke(ctx context.Context, serials []string, reason int) ([]*Cert, error) {
+// new entries, before the call returns; it returns the revoked
+// certificates and those CRLs, by issuer.
+func (e *Engine) Revoke(ctx context.Context, serials []string, reason int) ([]*Cert, []*CRLInfo, error) {
 	if !knownReason(reason) || reason == ReasonCertificateHold {
-		return nil, fmt.Errorf("%w: revocation reason %d", ErrInvalid, reason)
+		return nil, nil, fmt.Errorf("%w: revocation reason %d", ErrInvalid, reason)
 	}
 	if len(serials) == 0 {
-		return nil, fmt.Errorf("%w: no serial given", ErrInvalid)
+		return nil, nil, fmt.Errorf("%w: no serial given", ErrInvalid)
 	}
 	type target struct {
 		serial   *big.Int
@@ -36,7 +37,7 @@ func (e *Engine) Revoke(ctx context.Context, serials []string, reason int) ([]*C
 	for _, s := range serials {
 		n, err := ParseSerial(s)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if seen[n.String()] {
 			continue
@@ -44,13 +45,13 @@ func (e *Engine) Revoke(ctx context.Context, serials []string, reason int) ([]*C
 		seen[n.String()] = true
 		rec, c, err := e.loadCert(ctx, n)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if rec.RevokedAt != nil {
-			return nil, fmt.Errorf("certificate %s: %w on %s", FormatSerial(n), ErrRevoked, rec.RevokedAt.UTC().Format(time.RFC3339))
+			return nil, nil, fmt.Errorf("certificate %s: %w on %s", FormatSerial(n), ErrRevoked, rec.RevokedAt.UTC().Format(time.RFC3339))
 		}
 		if c.IsCA && bytes.Equal(c.RawIssuer, c.RawSubject) && c.CheckSignatureFrom(c) == nil {
-			return nil, refusal(fmt.Sprintf("certificate %s is root CA %q's own: a root is not revoked, it is distrusted (egide pki trust --uninstall)", FormatSerial(n), rec.Issuer))
+			return nil, nil, refusal(fmt.Sprintf("certificate %s is root CA %q's own: a root is not revoked, it is distrusted (egide pki trust --uninstall)", FormatSerial(n), rec.Issuer))
 		}
 		byIssuer[rec.Issuer] = append(byIssuer[rec.Issuer], target{n, rec, c.IsCA, c.NotAfter})
 	}
@@ -58,15 +59,15 @@ func (e *Engine) Revoke(ctx context.Context, serials []string, reason int) ([]*C
 	for issuer := range byIssuer {
 		ca, err := e.loadCA(ctx, issuer)
 		if err != nil {
-			return nil, fmt.Errorf("issuer of the certificates: %w", err)
+			return nil, nil, fmt.Errorf("issuer of the certificates: %w", err)
 		}
 		if err := ca.validAt(e.now()); err != nil {
-			return nil, fmt.Errorf("%w (its certificates expired with it)", err)
+			return nil, nil, fmt.Errorf("%w (its certificates expired with it)", err)
 		}
 		cas[issuer] = ca
 		for _, t := range byIssuer[issuer] {
 			if e.now().After(t.notAfter) {
-				return nil, refusal(fmt.Sprintf("certificate %s expired on %s: an expired certificate fails validation by itself, and 'egide pki tidy' drops it", FormatSerial(t.serial), t.notAfter.UTC().Format(time.RFC3339)))
+				return nil, nil, refusal(fmt.Sprintf("certificate %s expired on %s: an expired certificate fails validation by itself, and 'egide pki tidy' drops it", FormatSerial(t.serial), t.notAfter.UTC().Format(time.RFC3339)))
 			}
 		}
 	}
@@ -79,9 +80,10 @@ func (e *Engine) Revoke(ctx context.Context, serials []string, reason int) ([]*C
 	// The CRLs first: a crash before the records are marked leaves a serial
 	// listed but not marked, which a second revoke completes (the CRL keeps
 	// one entry per serial).
+	var crls []*CRLInfo
 	for _, issuer := range issuers {
 		ts := byIssuer[issuer]
-		_, err := e.updateCRL(ctx, cas[issuer], func(entries []byte) ([]byte, bool, error) {
+		der, err := e.updateCRL(ctx, cas[issuer], func(entries []byte) ([]byte, bool, error) {
 			listed, err := serialSet(entries, len(ts))
 			if err != nil {
 				return nil, false, err
@@ -102,8 +104,17 @@ func (e *Engine) Revoke(ctx context.Context, serials []string, reason int) ([]*C
 			return next, added, err
 		})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
+		p, err := splitCRL(der)
+		if err != nil {
+			return nil, nil, err
+		}
+		info, err := crlInfo(issuer, der, p)
+		if err != nil {
+			return nil, nil, err
+		}
+		crls = append(crls, info)
 	}
 	var out []*Cert
 	for _, issuer := range issuers {
@@ -124,21 +135,21 @@ func (e *Engine) Revoke(ctx context.Context, serials []string, reason int) ([]*C
 				return b, true, err
 			})
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			c, err := parseRecordCert(&rec)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			out = append(out, describeCert(&rec, c))
 			if t.isCA {
 				if err := e.dropDefaultIssuer(ctx, c); err != nil {
-					return nil, err
+					return nil, nil, err
 				}
 			}
 		}
 	}
-	return out, nil
+	return out, crls, nil
 }
 
 // dropDefaultIssuer unsets the default issuer when cert is its

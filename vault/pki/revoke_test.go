@@ -104,11 +104,11 @@ func TestRevoke(t *testing.T) {
 		{"the root's own among others", []string{a.Serial(), rootSerial}, ReasonCACompromise, ErrNotAllowed},
 	} {
 		t.Run(tc.what, func(t *testing.T) {
-			refused(t, st, tc.target, func() error { _, err := e.Revoke(ctx, tc.serials, tc.reason); return err })
+			refused(t, st, tc.target, func() error { _, _, err := e.Revoke(ctx, tc.serials, tc.reason); return err })
 		})
 	}
 
-	out, err := e.Revoke(ctx, []string{a.Serial()}, ReasonKeyCompromise)
+	out, _, err := e.Revoke(ctx, []string{a.Serial()}, ReasonKeyCompromise)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +130,7 @@ func TestRevoke(t *testing.T) {
 	// Again: refused, the CRL untouched (same bytes), the other serial of
 	// the call not revoked.
 	for _, serials := range [][]string{{a.Serial()}, {b.Serial(), a.Serial()}, {strings.ToUpper(strings.ReplaceAll(a.Serial(), ":", ""))}} {
-		err := refused(t, st, ErrRevoked, func() error { _, err := e.Revoke(ctx, serials, ReasonSuperseded); return err })
+		err := refused(t, st, ErrRevoked, func() error { _, _, err := e.Revoke(ctx, serials, ReasonSuperseded); return err })
 		if err == nil || !strings.Contains(err.Error(), a.Serial()) {
 			t.Errorf("message %q does not name the serial", err)
 		}
@@ -144,9 +144,14 @@ func TestRevoke(t *testing.T) {
 	// serials. The intermediate's certificate goes to the root's CRL; the
 	// same serial twice in a call counts once.
 	h.clock.Advance(time.Minute)
-	out, err = e.Revoke(ctx, []string{b.Serial(), c.Serial(), intSerial, strings.ToUpper(b.Serial())}, ReasonSuperseded)
+	out, crls, err := e.Revoke(ctx, []string{b.Serial(), c.Serial(), intSerial, strings.ToUpper(b.Serial())}, ReasonSuperseded)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The CRLs it returns are the ones now stored, by issuer.
+	if len(crls) != 2 || crls[0].Issuer != "int" || crls[1].Issuer != "root" ||
+		crls[0].Entries != 2 || crls[1].Entries != 2 || crls[0].Size != len(storedCRL(st, "int")) || crls[1].Number != "1" {
+		t.Errorf("returned CRLs: %+v %+v", crls[0], crls[1])
 	}
 	if len(out) != 3 {
 		t.Errorf("Revoke returned %d certificates, want 3", len(out))
@@ -171,7 +176,7 @@ func TestRevoke(t *testing.T) {
 		t.Errorf("the revoked intermediate is still the default issuer")
 	}
 	// An unspecified reason is listed without a reason code.
-	if _, err := e.Revoke(ctx, []string{d.Serial()}, ReasonUnspecified); err != nil {
+	if _, _, err := e.Revoke(ctx, []string{d.Serial()}, ReasonUnspecified); err != nil {
 		t.Fatal(err)
 	}
 	rl := checkCRL(t, storedCRL(st, "int"), h.inter.Cert, 3, map[string]int{a.Serial(): 1, b.Serial(): 4, d.Serial(): 0})
@@ -199,7 +204,7 @@ func TestRevokeMany(t *testing.T) {
 		batch := serials[next : next+size]
 		next += size
 		reason := reasons[call%len(reasons)]
-		if _, err := h.e.Revoke(ctx, batch, reason); err != nil {
+		if _, _, err := h.e.Revoke(ctx, batch, reason); err != nil {
 			t.Fatalf("call %d: %v", call, err)
 		}
 		for _, s := range batch {
@@ -245,7 +250,7 @@ func TestRevokeCompletesAfterCrash(t *testing.T) {
 		for _, s := range batch {
 			before[s] = record(s)
 		}
-		if _, err := e.Revoke(ctx, batch, ReasonKeyCompromise); err != nil {
+		if _, _, err := e.Revoke(ctx, batch, ReasonKeyCompromise); err != nil {
 			t.Fatal(err)
 		}
 		for _, s := range batch {
@@ -260,7 +265,7 @@ func TestRevokeCompletesAfterCrash(t *testing.T) {
 		if got, _ := e.Cert(ctx, batch[0]); got.RevokedAt != nil {
 			t.Fatal("the record still says revoked")
 		}
-		if _, err := e.Revoke(ctx, batch, ReasonKeyCompromise); err != nil {
+		if _, _, err := e.Revoke(ctx, batch, ReasonKeyCompromise); err != nil {
 			t.Fatalf("second revoke: %v", err)
 		}
 		if !bytes.Equal(storedCRL(st, "int"), crl) {
@@ -276,7 +281,7 @@ func TestRevokeCompletesAfterCrash(t *testing.T) {
 	n0, _ := ParseSerial(serials[0])
 	rec0 := record(serials[0])
 	st.Put(certKey(n0), bytes.Replace(rec0, []byte(`,"revoked_at"`), []byte(`,"x_revoked_at"`), 1))
-	if _, err := e.Revoke(ctx, []string{serials[0], serials[7]}, ReasonSuperseded); err != nil {
+	if _, _, err := e.Revoke(ctx, []string{serials[0], serials[7]}, ReasonSuperseded); err != nil {
 		t.Fatal(err)
 	}
 	want[serials[7]] = ReasonSuperseded
@@ -303,7 +308,7 @@ func TestRevokeCorruptCRL(t *testing.T) {
 				t.Fatal(err)
 			}
 			h.st.Put(crlPrefix+"int", bad)
-			refused(t, h.st, ErrCorrupt, func() error { _, err := h.e.Revoke(t.Context(), serials, ReasonKeyCompromise); return err })
+			refused(t, h.st, ErrCorrupt, func() error { _, _, err := h.e.Revoke(t.Context(), serials, ReasonKeyCompromise); return err })
 			if _, _, err := h.e.CRL(t.Context(), "int"); !errors.Is(err, ErrCorrupt) {
 				t.Errorf("CRL over corrupt entries: %v", err)
 			}
@@ -330,7 +335,7 @@ func TestCRLRefresh(t *testing.T) {
 	}
 	a := issue(t, e, Request{Role: "web", CommonName: "a.example.com"})
 	clock.Advance(time.Hour)
-	if _, err := e.Revoke(ctx, []string{a.Serial()}, ReasonKeyCompromise); err != nil {
+	if _, _, err := e.Revoke(ctx, []string{a.Serial()}, ReasonKeyCompromise); err != nil {
 		t.Fatal(err)
 	}
 	revoked := clock.Now()
@@ -376,7 +381,7 @@ func TestTidy(t *testing.T) {
 	gone, goneRevoked := brief("gone.example.com"), brief("gone-revoked.example.com")
 	stays := issue(t, e, Request{Role: "web", CommonName: "stays.example.com"})
 	staysRevoked := issue(t, e, Request{Role: "web", CommonName: "stays-revoked.example.com"})
-	if _, err := e.Revoke(ctx, []string{goneRevoked.Serial(), staysRevoked.Serial()}, ReasonKeyCompromise); err != nil {
+	if _, _, err := e.Revoke(ctx, []string{goneRevoked.Serial(), staysRevoked.Serial()}, ReasonKeyCompromise); err != nil {
 		t.Fatal(err)
 	}
 
@@ -484,7 +489,7 @@ func TestConcurrentIssueRevoke(t *testing.T) {
 					continue
 				}
 				reason := []int{ReasonKeyCompromise, ReasonSuperseded}[w%2]
-				if _, err := h.e.Revoke(ctx, []string{iss.Serial()}, reason); err != nil {
+				if _, _, err := h.e.Revoke(ctx, []string{iss.Serial()}, reason); err != nil {
 					t.Error(err)
 					return
 				}
@@ -524,7 +529,7 @@ func TestConcurrentIssueRevoke(t *testing.T) {
 	var racers sync.WaitGroup
 	for range 2 {
 		racers.Go(func() {
-			if _, err := h.e.Revoke(ctx, serials, ReasonSuperseded); err != nil && !errors.Is(err, ErrRevoked) {
+			if _, _, err := h.e.Revoke(ctx, serials, ReasonSuperseded); err != nil && !errors.Is(err, ErrRevoked) {
 				t.Error(err)
 			}
 		})
@@ -741,7 +746,7 @@ func TestRevokeWithLargeCRL(t *testing.T) {
 	h.st.Put(crlPrefix+"int", large)
 	leaf := issue(t, h.e, Request{Role: "web", CommonName: "one-more.example.com"})
 	start := time.Now()
-	if _, err := h.e.Revoke(ctx, []string{leaf.Serial()}, ReasonKeyCompromise); err != nil {
+	if _, _, err := h.e.Revoke(ctx, []string{leaf.Serial()}, ReasonKeyCompromise); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("revoke with %d listed: %s (under the race detector when -race)", n, time.Since(start))
@@ -773,7 +778,7 @@ func TestRevokeExpired(t *testing.T) {
 	leaf := issue(t, h.e, Request{Role: "web", CommonName: "old.example.com", TTL: time.Hour})
 	h.clock.Advance(2 * time.Hour)
 	err := refused(t, h.st, ErrNotAllowed, func() error {
-		_, err := h.e.Revoke(t.Context(), []string{leaf.Serial()}, ReasonKeyCompromise)
+		_, _, err := h.e.Revoke(t.Context(), []string{leaf.Serial()}, ReasonKeyCompromise)
 		return err
 	})
 	if !strings.Contains(err.Error(), "expired on") {
@@ -790,7 +795,7 @@ func TestRevokeTwiceConcurrently(t *testing.T) {
 		errs := make(chan error, 2)
 		for range 2 {
 			go func() {
-				_, err := h.e.Revoke(t.Context(), []string{leaf.Serial()}, ReasonKeyCompromise)
+				_, _, err := h.e.Revoke(t.Context(), []string{leaf.Serial()}, ReasonKeyCompromise)
 				errs <- err
 			}()
 		}
