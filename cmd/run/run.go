@@ -28,6 +28,9 @@ type Options struct {
 	Env     func(context.Context, *repo.Repository, string) (string, error)
 	Getenv  func(string) string
 	Environ func() []string
+	// Cached returns an environment from the run cache, without opening
+	// the repository (repo.CachedRunEnv); ok is false when it cannot.
+	Cached func(ctx context.Context, env string) (repo.Resolved, bool)
 	// Release closes the repository before a supervised child starts.
 	Release func()
 
@@ -48,7 +51,7 @@ type Options struct {
 
 // NewCmdRun returns 'egide run'.
 func NewCmdRun(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{IO: f.IO, Repo: f.ReadOnlyRepo, Env: f.EnvName, Getenv: f.Getenv, Environ: os.Environ, Release: f.Close}
+	opts := &Options{IO: f.IO, Repo: f.ReadOnlyRepo, Env: f.EnvName, Getenv: f.Getenv, Environ: os.Environ, Cached: f.CachedRunEnv, Release: f.Close}
 	cmd := &cobra.Command{
 		Use:   "run [flags] -- CMD [ARGS...]",
 		Short: "Run a program with an environment's secrets",
@@ -214,39 +217,42 @@ func runRun(ctx context.Context, opts *Options) error {
 }
 
 // prepare reads the environment's secrets with the personal overrides on
-// top, resolves references and builds the child's environment. It also
+// top and references resolved, and builds the child's environment. It also
 // returns the environment's HEAD commit (zero before the first commit).
+// The run cache serves when it is current; else the repository is opened.
 func prepare(ctx context.Context, opts *Options) ([]repo.Entry, []string, object.ID, error) {
-	r, err := opts.Repo(ctx)
+	name, err := opts.Env(ctx, nil, opts.EnvFlag)
 	if err != nil {
 		return nil, nil, object.Zero, err
 	}
-	env, err := opts.Env(ctx, r, opts.EnvFlag)
-	if err != nil {
-		return nil, nil, object.Zero, err
+	var res repo.Resolved
+	ok := false
+	if opts.At == "" && opts.Cached != nil {
+		res, ok = opts.Cached(ctx, name)
 	}
-	snap, err := r.Snapshot(ctx, env, opts.At)
-	if err != nil {
-		return nil, nil, object.Zero, err
+	if !ok {
+		r, err := opts.Repo(ctx)
+		if err != nil {
+			return nil, nil, object.Zero, err
+		}
+		if res, err = r.RunEnv(ctx, name, opts.At); err != nil {
+			return nil, nil, object.Zero, err
+		}
 	}
 	spec := envSpec{only: opts.Only, except: opts.Except, prefix: opts.Prefix, preserve: opts.Preserve, pristine: opts.Pristine}
-	if pairs := snap.Pairs(); pairs != nil && len(snap.Local) == 0 && !snap.MayRefer() && opts.Prefix == "" {
-		// No override, no reference, no prefix: the secrets' "NAME=VALUE"
-		// strings, as read, are what the child gets. The entries are made
-		// only for those who need them (--mount, --redact).
-		var entries []repo.Entry
-		if opts.Mount != "" || opts.Redact {
-			entries = snap.Entries()
-		}
-		childEnv, err := buildEnvPairs(opts.Environ(), pairs, spec)
-		return entries, childEnv, snap.Head, err
+	// The entries are made only for those who need them: the pairs, as
+	// read, are what the child gets.
+	var entries []repo.Entry
+	if opts.Mount != "" || opts.Redact || opts.Prefix != "" {
+		entries = res.Entries()
 	}
-	entries, err := repo.ResolveRefs(overlay(snap.Entries(), snap.Local))
-	if err != nil {
-		return nil, nil, snap.Head, err
+	var childEnv []string
+	if opts.Prefix == "" {
+		childEnv, err = buildEnvPairs(opts.Environ(), res.Pairs, spec)
+	} else {
+		childEnv, err = buildEnv(opts.Environ(), entries, spec)
 	}
-	childEnv, err := buildEnv(opts.Environ(), entries, spec)
-	return entries, childEnv, snap.Head, err
+	return entries, childEnv, res.Head, err
 }
 
 // terminating returns the first SIGINT or SIGTERM queued in sigs, or 0.
@@ -287,25 +293,4 @@ func execError(name string, err error) error {
 		return &cmdutil.ExitError{Code: 127, Message: fmt.Sprintf("%s: command not found", name)}
 	}
 	return &cmdutil.ExitError{Code: 126, Message: fmt.Sprintf("cannot run %s: %v", name, err)}
-}
-
-// overlay returns entries with the personal overrides in local replacing
-// or adding keys.
-func overlay(entries, local []repo.Entry) []repo.Entry {
-	if len(local) == 0 {
-		return entries
-	}
-	idx := make(map[string]int, len(entries))
-	out := append([]repo.Entry(nil), entries...)
-	for i, e := range out {
-		idx[e.Key] = i
-	}
-	for _, l := range local {
-		if i, ok := idx[l.Key]; ok {
-			out[i] = l
-		} else {
-			out = append(out, l)
-		}
-	}
-	return out
 }

@@ -109,6 +109,11 @@ CREATE TABLE engine_entries (
 	PRIMARY KEY (engine, slot)
 ) WITHOUT ROWID;
 `,
+	// 6: no table changes. From this version on, every write announces
+	// itself in the generation file beside the database (stamp.go), which
+	// caches outside the database rely on; the version keeps the builds
+	// that do not from writing to it.
+	`-- writes follow the generation file protocol`,
 }
 
 // SchemaVersion is the schema version this build writes.

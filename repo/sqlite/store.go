@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/egide/egide/repo/object"
 	"modernc.org/sqlite"
@@ -25,15 +26,23 @@ var (
 	ErrConflict = errors.New("ref was changed concurrently")
 )
 
+// busyTimeout is how long a writer waits for another's lock.
+const busyTimeout = 10 * time.Second
+
 // Store is an open repository database. It is safe for use by one goroutine
 // at a time per transaction; View and Update serialize.
 type Store struct {
-	db       *sql.DB
-	conn     *sql.Conn
-	mu       sync.Mutex
-	stmts    map[string]*sql.Stmt
-	readOnly bool
-	version  int
+	path string
+	gen  *os.File // the generation file (stamp.go), opened by the first write
+	// afterCommit, in tests, runs between a write's COMMIT and its new
+	// generation value.
+	afterCommit func()
+	db          *sql.DB
+	conn        *sql.Conn
+	mu          sync.Mutex
+	stmts       map[string]*sql.Stmt
+	readOnly    bool
+	version     int
 }
 
 // Options tune Open.
@@ -48,7 +57,7 @@ type Options struct {
 // '%' are legal in file names but delimiters in a URI.
 func dsn(path string, o Options, immutable bool) string {
 	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
 	// Read pages through a memory map: walks over many random objects
 	// (diff, log -p) cost page faults instead of a pread each.
 	q.Add("_pragma", "mmap_size(268435456)")
@@ -62,7 +71,9 @@ func dsn(path string, o Options, immutable bool) string {
 		if o.Create {
 			q.Add("_pragma", "journal_mode(WAL)")
 		}
-		q.Add("_pragma", "synchronous(NORMAL)")
+		// FULL: a commit is durable when COMMIT returns, which the
+		// generation file's protocol needs (stamp.go).
+		q.Add("_pragma", "synchronous(FULL)")
 		// Truncate the WAL back to 1 MiB after checkpoints, so a long
 		// session does not leave a 4 MiB file behind.
 		q.Add("_pragma", "journal_size_limit(1048576)")
@@ -105,7 +116,7 @@ func open(ctx context.Context, p string, o Options, immutable bool) (*Store, err
 		db.Close()
 		return nil, err
 	}
-	s := &Store{db: db, conn: conn, stmts: map[string]*sql.Stmt{}, readOnly: o.ReadOnly}
+	s := &Store{path: p, db: db, conn: conn, stmts: map[string]*sql.Stmt{}, readOnly: o.ReadOnly}
 	if !o.ReadOnly {
 		// Keep the -wal and -shm files when the last connection closes, so
 		// the next process does not create, size and map them again (about
@@ -179,6 +190,9 @@ func (s *Store) Close() error {
 	if s.conn != nil {
 		s.conn.Close()
 	}
+	if s.gen != nil {
+		s.gen.Close()
+	}
 	return s.db.Close()
 }
 
@@ -199,10 +213,19 @@ func (s *Store) Update(ctx context.Context, fn func(*Tx) error) error {
 func (s *Store) run(ctx context.Context, begin string, fn func(*Tx) error) (err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	write := begin != "BEGIN"
+	if write {
+		// The generation file's lock, then SQLite's: every writer takes
+		// them in this order.
+		if err := s.lockGen(ctx); err != nil {
+			return err
+		}
+		defer s.unlockGen()
+	}
 	if _, err := s.conn.ExecContext(ctx, begin); err != nil {
 		return mapErr(err)
 	}
-	tx := &Tx{s: s, ctx: ctx, conn: s.conn, write: begin != "BEGIN"}
+	tx := &Tx{s: s, ctx: ctx, conn: s.conn, write: write}
 	defer func() {
 		if p := recover(); p != nil {
 			s.conn.ExecContext(context.Background(), "ROLLBACK")
@@ -215,9 +238,20 @@ func (s *Store) run(ctx context.Context, begin string, fn func(*Tx) error) (err 
 		}
 		return err
 	}
+	if write {
+		if err := s.markChanging(); err != nil {
+			s.conn.ExecContext(context.Background(), "ROLLBACK")
+			return fmt.Errorf("write the generation file: %w", err)
+		}
+		// Whatever COMMIT returns, the database may have changed.
+		defer s.markChanged()
+	}
 	if _, err := s.conn.ExecContext(ctx, "COMMIT"); err != nil {
 		s.conn.ExecContext(context.Background(), "ROLLBACK")
 		return mapErr(err)
+	}
+	if s.afterCommit != nil {
+		s.afterCommit()
 	}
 	return nil
 }

@@ -128,6 +128,21 @@ func (f *Factory) ReadOnlyRepo(ctx context.Context) (*repo.Repository, error) {
 	return r, nil
 }
 
+// CachedRunEnv returns environment env from the run cache of the
+// repository at or above Dir, without opening its database
+// (repo.CachedRunEnv); ok is false when the cache cannot serve.
+func (f *Factory) CachedRunEnv(ctx context.Context, env string) (repo.Resolved, bool) {
+	root, err := repo.FindRoot(f.Dir)
+	if err != nil {
+		return repo.Resolved{}, false
+	}
+	id, _, err := f.Identity(ctx)
+	if err != nil {
+		return repo.Resolved{}, false
+	}
+	return repo.CachedRunEnv(root, id, env)
+}
+
 // Close releases what the Factory opened.
 func (f *Factory) Close() {
 	if f.repo != nil {
