@@ -623,6 +623,7 @@ func TestBadReadOnly(t *testing.T) {
 		{"show"},
 		{"env", "list", "--json"},
 		{"fsck"},
+		{"run", "--", "printenv", "A"},
 	}
 	want := map[string]string{}
 	for _, args := range reads {
@@ -728,6 +729,27 @@ func TestBadReadOnly(t *testing.T) {
 	for name, b := range before {
 		if !bytes.Equal(after[name], b) {
 			t.Errorf("%s changed", name)
+		}
+	}
+
+	// A database of schema 5 (from before the generation file) is read as
+	// it is in a read-only folder: version 6 changed no table.
+	os.Chmod(egideDir, 0o700)
+	os.Chmod(filepath.Join(egideDir, repo.DBName), 0o600)
+	db, err := sql.Open("sqlite", filepath.Join(egideDir, repo.DBName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("PRAGMA user_version = 5"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	os.Chmod(filepath.Join(egideDir, repo.DBName), fileMode)
+	os.Chmod(egideDir, dirMode)
+	for _, args := range reads {
+		r := run("", args...)
+		if r.code != 0 || r.stdout != want[strings.Join(args, " ")] {
+			t.Errorf("schema 5: %v\nwant exit 0 and the same output as in a writable folder", r)
 		}
 	}
 }

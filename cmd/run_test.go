@@ -188,7 +188,10 @@ func TestRunSignalBeforeStart(t *testing.T) {
 			if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 				t.Fatal(err)
 			}
-			args := append(append([]string{"run"}, tt.flags...), "--", "sh", "-c", "echo ran > ran")
+			// The program outlives any scheduling delay: if the signal were
+			// lost it would run 5 s and exit 0. (A program that ends before
+			// egide forwards the signal cannot get it; that is no loss.)
+			args := append(append([]string{"run"}, tt.flags...), "--", "sh", "-c", "echo ran > ran; exec sleep 5")
 			c := s.cmd("", args...)
 			c.Env = nil
 			for _, kv := range s.env {

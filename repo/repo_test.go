@@ -45,6 +45,7 @@ func (f *fixture) opts(id *vault.Identity) Options {
 		Identity: func() (*vault.Identity, error) { return id, nil },
 		Now:      func() time.Time { f.now = f.now.Add(time.Second); return f.now },
 		Author:   func() string { return "Tester <t@example.com>" },
+		Branch:   func() string { return "" }, // as the CLI outside git
 	}
 }
 

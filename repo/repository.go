@@ -69,6 +69,9 @@ type Repository struct {
 	// headFiles are the HEAD files to write (nil: to remove) when the
 	// write transaction's function succeeds.
 	headFiles map[object.EnvID][]byte
+	// afterRunRead, in tests, runs between RunEnv's read and its second
+	// stamp.
+	afterRunRead func()
 }
 
 // view and update run fn in a store transaction, with fresh per-transaction
@@ -85,8 +88,10 @@ func (r *Repository) view(ctx context.Context, fn func(*sqlite.Tx) error) error 
 // the database's write lock, then write them in commit order. A file
 // written for a transaction that then fails to commit names a commit that
 // is not HEAD, which readers detect (see headfile.go).
+//
+// After the commit it removes the run caches, which no longer serve.
 func (r *Repository) update(ctx context.Context, fn func(*sqlite.Tx) error) error {
-	return r.store.Update(ctx, func(tx *sqlite.Tx) error {
+	err := r.store.Update(ctx, func(tx *sqlite.Tx) error {
 		r.members, r.envs, r.keyStamps, r.headFiles = nil, nil, nil, nil
 		err := fn(tx)
 		if err == nil {
@@ -95,7 +100,16 @@ func (r *Repository) update(ctx context.Context, fn func(*sqlite.Tx) error) erro
 		r.headFiles = nil
 		return err
 	})
+	if err == nil {
+		r.removeRunCaches()
+	}
+	return err
 }
+
+// Outdated reports whether the repository's schema is older than this
+// build's: opened read-only, it is read as it is; a writable open migrates
+// it.
+func (r *Repository) Outdated() bool { return r.store.Outdated() }
 
 // envByID returns an environment by id, cached for the transaction.
 func (r *Repository) envByID(tx *sqlite.Tx, id object.EnvID) (sqlite.Env, bool, error) {

@@ -40,7 +40,7 @@ func (r *Repository) RunEnv(ctx context.Context, name, at string) (Resolved, err
 	dbPath := filepath.Join(r.root, DirName, DBName)
 	var before sqlite.Stamp
 	stamped := false
-	if at == "" {
+	if r.mayCacheRun(name, at) {
 		if before, stamped = sqlite.ReadStamp(dbPath); !stamped && sqlite.RepairStamp(dbPath) == nil {
 			before, stamped = sqlite.ReadStamp(dbPath)
 		}
@@ -57,6 +57,9 @@ func (r *Repository) RunEnv(ctx context.Context, name, at string) (Resolved, err
 		}
 		res.Pairs = pairsOf(entries)
 	}
+	if r.afterRunRead != nil {
+		r.afterRunRead()
+	}
 	// A selection that a git branch decided is not cached: the branch can
 	// change without the database knowing.
 	if stamped && !(name == "" && snap.mapped) {
@@ -65,6 +68,33 @@ func (r *Repository) RunEnv(ctx context.Context, name, at string) (Resolved, err
 		}
 	}
 	return res, nil
+}
+
+// mayCacheRun says whether RunEnv may write the run cache of selection
+// name: not for a read at a REF; not from a database whose writers may not
+// announce their writes (an older schema) or whose WAL SQLite ignores
+// (immutable); and not for the current environment ("") when this
+// Repository cannot see git branches, which would choose it for the CLI.
+func (r *Repository) mayCacheRun(name, at string) bool {
+	return at == "" && !r.store.Outdated() && !r.store.Immutable() && (name != "" || r.opts.Branch != nil)
+}
+
+// removeRunCaches removes every run cache of the repository (each
+// identity's, each selection's): after a write none is current, and none
+// should keep sealed secrets of a deleted environment or an old key
+// around. Failures are ignored (a stale cache is never used).
+func (r *Repository) removeRunCaches() {
+	dir := filepath.Join(r.root, DirName)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		// run-<32 hex digits>; temporary files being written have more.
+		if n := e.Name(); strings.HasPrefix(n, runCachePrefix) && len(n) == len(runCachePrefix)+32 {
+			os.Remove(filepath.Join(dir, n))
+		}
+	}
 }
 
 // overlay returns entries with the personal overrides in local replacing

@@ -304,3 +304,101 @@ func TestRunCacheNeverStale(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestRunCacheWriteDuringRead: a commit that lands while RunEnv reads
+// (after its first stamp, before its second) keeps it from writing a
+// cache of what it read.
+func TestRunCacheWriteDuringRead(t *testing.T) {
+	f := newFixture(t)
+	f.set("A", "1")
+	other, err := Open(f.ctx, f.dir, f.opts(f.id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	f.r.afterRunRead = func() {
+		f.r.afterRunRead = nil
+		if err := other.Set(f.ctx, "dev", []Entry{{Key: "A", Value: "2"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if res := f.runEnv("dev"); !slices.Equal(res.Pairs, []string{"A=1"}) {
+		t.Fatalf("RunEnv: %+v", res)
+	}
+	if res, ok := f.cached("dev"); ok {
+		t.Fatalf("the cache serves %v after A=2 was committed", res.Pairs)
+	}
+	if res := f.runEnv("dev"); !slices.Equal(res.Pairs, []string{"A=2"}) {
+		t.Fatalf("RunEnv after: %+v", res)
+	}
+	if _, ok := f.cached("dev"); !ok {
+		t.Fatal("no cache once nothing changed")
+	}
+}
+
+// TestRunCacheWhenNot: a write removes every run cache (no sealed copy of
+// a deleted environment lingers); nothing is cached from a Repository that
+// cannot see git branches (for ""), from an immutable (read-only folder)
+// or older-schema database.
+func TestRunCacheWhenNot(t *testing.T) {
+	f := newFixture(t)
+	f.set("A", "1")
+	f.runEnv("dev")
+	f.runEnv("")
+	stranger, _, _ := vault.GenerateIdentity()
+	os.WriteFile(runCachePath(f.dir, stranger, "x"), []byte("other identity's"), 0o600)
+	tmp := runCachePath(f.dir, f.id, "dev") + ".tmp123"
+	os.WriteFile(tmp, []byte("being written"), 0o600)
+	if err := f.r.UseEnv(f.ctx, "dev"); err != nil {
+		t.Fatal(err)
+	}
+	left, _ := filepath.Glob(filepath.Join(f.dir, DirName, runCachePrefix+"*"))
+	if !slices.Equal(left, []string{tmp}) {
+		t.Fatalf("after a write: %v", left)
+	}
+	os.Remove(tmp)
+
+	noBranch, err := Open(f.ctx, f.dir, Options{Identity: f.opts(f.id).Identity})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer noBranch.Close()
+	if _, err := noBranch.RunEnv(f.ctx, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := f.cached(""); ok {
+		t.Fatal("a Repository blind to git branches cached the current environment")
+	}
+	if _, err := noBranch.RunEnv(f.ctx, "dev", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := f.cached("dev"); !ok {
+		t.Fatal("an environment named outright was not cached")
+	}
+	for _, why := range []string{"outdated", "immutable"} {
+		f.set("A", why) // removes the caches
+		if why == "outdated" {
+			// This database, to a build that writes the next version.
+			sqlite.SchemaVersion++
+		}
+		ro, err := Open(f.ctx, f.dir, Options{Identity: f.opts(f.id).Identity, ReadOnly: true})
+		if why == "outdated" {
+			sqlite.SchemaVersion--
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if why == "immutable" {
+			ro.store.SetImmutableForTest()
+		} else if !ro.Outdated() {
+			t.Fatal("not outdated")
+		}
+		if res, err := ro.RunEnv(f.ctx, "dev", ""); err != nil || res.Pairs[0] != "A="+why {
+			t.Fatalf("%s: %+v %v", why, res, err)
+		}
+		ro.Close()
+		if _, ok := f.cached("dev"); ok {
+			t.Fatalf("cached from an %s database", why)
+		}
+	}
+}

@@ -84,7 +84,7 @@ with CMD's code, or 128+N if it died of signal N.
 
 Supervising, a signal that reaches egide before CMD starts is not lost: INT
 or TERM end the run there (exit 130 or 143, CMD not started); the others are
-delivered to CMD once it runs. Without supervision, INT and TERM before the
+sent to CMD as soon as it runs (a CMD that ends first never sees them). Without supervision, INT and TERM before the
 execve do the same; HUP ends egide as it would end CMD.
 
 --watch (which also supervises) restarts CMD when the environment gets a
@@ -98,7 +98,12 @@ filter that replaces every secret value of 4 bytes or more with
 pipes, not to the terminal.
 
 CMD not found: exit 127; found but not executable: 126. Secrets never appear
-in CMD's argv or in egide's output.`,
+in CMD's argv or in egide's output.
+
+What run injects is kept, sealed for your identity alone, in .egide/run-*,
+and read instead of the database while the database provably has not
+changed (every write announces itself in .egide/egide.db-gen). Removing
+those files is always safe.`,
 		Example: cmdutil.Examples(
 			"egide run -- npm start",
 			"egide run -e prod --only DATABASE_URL -- psql",

@@ -135,14 +135,10 @@ func TestStampCrashAndRepair(t *testing.T) {
 	if mustStamp(t, path) != a {
 		t.Fatal("a repair replaced a good value")
 	}
-	// Malformed files: too long, too short, missing.
-	for _, data := range [][]byte{make([]byte, genSize+1), []byte("short"), nil} {
-		if data == nil {
-			os.Remove(genPath(path))
-		} else {
-			copy(data, "x")
-			os.WriteFile(genPath(path), data, 0o600)
-		}
+	// Malformed files: too long, too short.
+	for _, data := range [][]byte{make([]byte, genSize+1), []byte("short")} {
+		copy(data, "x")
+		os.WriteFile(genPath(path), data, 0o600)
 		if _, ok := ReadStamp(path); ok {
 			t.Fatalf("%d-byte generation file read as a stamp", len(data))
 		}
@@ -151,10 +147,130 @@ func TestStampCrashAndRepair(t *testing.T) {
 		}
 		mustStamp(t, path)
 	}
-	// The next write also restores a stamp.
-	os.WriteFile(genPath(path), make([]byte, genSize), 0o600)
+	// A missing file is not re-created by a reader: a writer may still
+	// hold the one that was removed. The next write creates it, also
+	// through a Store that had the removed one open.
+	os.Remove(genPath(path))
+	if err := RepairStamp(path); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(genPath(path)); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("a reader created the generation file: %v", err)
+	}
 	put(t, s, "two")
 	mustStamp(t, path)
+	// So does the next write after a crash.
+	os.WriteFile(genPath(path), make([]byte, genSize), 0o600)
+	put(t, s, "three")
+	mustStamp(t, path)
+}
+
+// TestStampWritersTakeTurns: a second writer cannot write its zeros while
+// the first is between its COMMIT and its new value; else the first's late
+// value would cover the second's pending commit.
+func TestStampWritersTakeTurns(t *testing.T) {
+	ctx := context.Background()
+	a, path := newStampDB(t)
+	b, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	reached := make(chan struct{}, 1)
+	aDone := make(chan struct{})
+	var stampAtB []bool
+	b.beforeCommit = func() {
+		reached <- struct{}{}
+		<-aDone
+		// b's zeros are written and b has not committed: no stamp.
+		_, ok := ReadStamp(path)
+		stampAtB = append(stampAtB, ok)
+	}
+	bErr := make(chan error, 1)
+	a.afterCommit = func() {
+		go func() {
+			bErr <- b.Update(ctx, func(tx *Tx) error { return tx.PutObject(object.Hash([]byte("b")), []byte("b")) })
+		}()
+		// b must wait for a's lock; give it time to (wrongly) get past.
+		select {
+		case <-reached:
+		case <-time.After(300 * time.Millisecond):
+		}
+	}
+	put(t, a, "a")
+	close(aDone)
+	if err := <-bErr; err != nil {
+		t.Fatal(err)
+	}
+	if len(stampAtB) != 1 || stampAtB[0] {
+		t.Fatalf("a stamp was readable while b's commit was pending: %v", stampAtB)
+	}
+	mustStamp(t, path)
+}
+
+// TestStampUpgrade: a version 5 database gets its generation file when a
+// writable open migrates it; read-only, it is read as it is, and stamps
+// nothing (its writers may be older builds).
+func TestStampUpgrade(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "egide.db")
+	SchemaVersion = 5
+	s, err := Open(ctx, path, Options{Create: true})
+	SchemaVersion = len(migrations)
+	if err != nil {
+		t.Fatal(err)
+	}
+	put(t, s, "one")
+	s.Close()
+	os.Remove(genPath(path))
+	if _, ok := ReadStamp(path); ok {
+		t.Fatal("a stamp before any generation file")
+	}
+	ro, err := Open(ctx, path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("read-only open of version 5: %v", err)
+	}
+	if !ro.Outdated() {
+		t.Fatal("version 5 not reported outdated")
+	}
+	ro.Close()
+	if _, err := os.Stat(genPath(path)); !errors.Is(err, os.ErrNotExist) {
+		t.Fatal("a read-only open created the generation file")
+	}
+	rw, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rw.Close()
+	if rw.Outdated() {
+		t.Fatal("still outdated after a writable open")
+	}
+	mustStamp(t, path)
+}
+
+// TestGenerationFileOwner: created by root, the generation file goes to
+// the database's owner, who could otherwise no longer write.
+func TestGenerationFileOwner(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to hand a file to another user")
+	}
+	s, path := newStampDB(t)
+	s.Close()
+	if err := os.Chown(path, 4321, 4322); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(genPath(path))
+	s, err := Open(context.Background(), path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	put(t, s, "one")
+	var st unix.Stat_t
+	if err := unix.Stat(genPath(path), &st); err != nil || st.Uid != 4321 || st.Gid != 4322 {
+		t.Fatalf("generation file owned by %d:%d (%v), want 4321:4322", st.Uid, st.Gid, err)
+	}
 }
 
 // TestStampSeesReplacedDatabase: a database file put back by hand, even

@@ -34,15 +34,16 @@ const busyTimeout = 10 * time.Second
 type Store struct {
 	path string
 	gen  *os.File // the generation file (stamp.go), opened by the first write
-	// afterCommit, in tests, runs between a write's COMMIT and its new
-	// generation value.
-	afterCommit func()
-	db          *sql.DB
-	conn        *sql.Conn
-	mu          sync.Mutex
-	stmts       map[string]*sql.Stmt
-	readOnly    bool
-	version     int
+	// In tests: beforeCommit runs between a write's zeros and its COMMIT,
+	// afterCommit between its COMMIT and its new generation value.
+	beforeCommit, afterCommit func()
+	db                        *sql.DB
+	conn                      *sql.Conn
+	mu                        sync.Mutex
+	stmts                     map[string]*sql.Stmt
+	readOnly, immutable       bool
+	outdated                  bool
+	version                   int
 }
 
 // Options tune Open.
@@ -74,6 +75,9 @@ func dsn(path string, o Options, immutable bool) string {
 		// FULL: a commit is durable when COMMIT returns, which the
 		// generation file's protocol needs (stamp.go).
 		q.Add("_pragma", "synchronous(FULL)")
+		if fullFsync {
+			q.Add("_pragma", "fullfsync(1)")
+		}
 		// Truncate the WAL back to 1 MiB after checkpoints, so a long
 		// session does not leave a 4 MiB file behind.
 		q.Add("_pragma", "journal_size_limit(1048576)")
@@ -116,7 +120,7 @@ func open(ctx context.Context, p string, o Options, immutable bool) (*Store, err
 		db.Close()
 		return nil, err
 	}
-	s := &Store{path: p, db: db, conn: conn, stmts: map[string]*sql.Stmt{}, readOnly: o.ReadOnly}
+	s := &Store{path: p, db: db, conn: conn, stmts: map[string]*sql.Stmt{}, readOnly: o.ReadOnly, immutable: immutable}
 	if !o.ReadOnly {
 		// Keep the -wal and -shm files when the last connection closes, so
 		// the next process does not create, size and map them again (about
@@ -160,6 +164,13 @@ func (s *Store) migrate(ctx context.Context) error {
 		s.version = v
 		return nil
 	}
+	if s.readOnly && v >= minReadOnlyVersion {
+		// Readable as it is (the migrations since changed no table); the
+		// caller may migrate with a writable open, else reads stay
+		// possible in a read-only folder.
+		s.version, s.outdated = v, true
+		return nil
+	}
 	if s.readOnly {
 		return fmt.Errorf("%w: schema version %d needs migrating to %d", ErrReadOnly, v, SchemaVersion)
 	}
@@ -181,6 +192,20 @@ func (s *Store) migrate(ctx context.Context) error {
 		return nil
 	})
 }
+
+// minReadOnlyVersion is the oldest schema a read-only open reads without
+// migrating: version 6 changed no table (schema.go).
+const minReadOnlyVersion = 5
+
+// Outdated reports whether the database's schema is older than this
+// build's (readable, opened read-only): its writers may not follow the
+// generation file protocol, so no stamp of it means anything.
+func (s *Store) Outdated() bool { return s.outdated }
+
+// Immutable reports whether the database was opened as immutable (a
+// read-only folder): SQLite then ignores the WAL, so what it reads may be
+// older than the database's state.
+func (s *Store) Immutable() bool { return s.immutable }
 
 // Close closes the database.
 func (s *Store) Close() error {
@@ -245,6 +270,9 @@ func (s *Store) run(ctx context.Context, begin string, fn func(*Tx) error) (err 
 		}
 		// Whatever COMMIT returns, the database may have changed.
 		defer s.markChanged()
+		if s.beforeCommit != nil {
+			s.beforeCommit()
+		}
 	}
 	if _, err := s.conn.ExecContext(ctx, "COMMIT"); err != nil {
 		s.conn.ExecContext(context.Background(), "ROLLBACK")

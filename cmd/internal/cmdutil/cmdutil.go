@@ -124,6 +124,15 @@ func (f *Factory) ReadOnlyRepo(ctx context.Context) (*repo.Repository, error) {
 	if err != nil {
 		return nil, err
 	}
+	if r.Outdated() {
+		// An older schema, readable as it is: migrate it when the folder
+		// allows, else read it so (a read-only folder).
+		o.ReadOnly = false
+		if rw, err := repo.Open(ctx, f.Dir, o); err == nil {
+			r.Close()
+			r = rw
+		}
+	}
 	f.repo = r
 	return r, nil
 }
