@@ -84,8 +84,9 @@ with CMD's code, or 128+N if it died of signal N.
 
 Supervising, a signal that reaches egide before CMD starts is not lost: INT
 or TERM end the run there (exit 130 or 143, CMD not started); the others are
-sent to CMD as soon as it runs (a CMD that ends first never sees them). Without supervision, INT and TERM before the
-execve do the same; HUP ends egide as it would end CMD.
+sent to CMD as soon as it runs (a CMD that ends first never sees them).
+Without supervision, INT and TERM before the execve do the same; HUP ends
+egide as it would end CMD.
 
 --watch (which also supervises) restarts CMD when the environment gets a
 new commit: egide sends SIGTERM to CMD's process group, waits up to --grace
