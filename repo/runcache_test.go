@@ -35,6 +35,19 @@ func sameResolved(a, b Resolved) bool {
 	return a.Env == b.Env && a.Head == b.Head && slices.Equal(a.Pairs, b.Pairs)
 }
 
+// runAndCache checks that RunEnv(name) gives want, and that the run cache
+// then serves the same.
+func (f *fixture) runAndCache(name string, want ...string) {
+	f.t.Helper()
+	res := f.runEnv(name)
+	if !slices.Equal(res.Pairs, want) {
+		f.t.Fatalf("RunEnv(%q): %v, want %v", name, res.Pairs, want)
+	}
+	if got, ok := f.cached(name); !ok || !sameResolved(got, res) {
+		f.t.Fatalf("then the cache: %v %+v", ok, got)
+	}
+}
+
 // TestRunCache: the run cache serves exactly what RunEnv returned until
 // the database changes in any way, and is written again by the next
 // RunEnv.
@@ -82,13 +95,7 @@ func TestRunCache(t *testing.T) {
 		if got, ok := f.cached("dev"); ok {
 			t.Fatalf("after %s the cache still serves %+v (was %+v)", s.name, got, before)
 		}
-		res := f.runEnv("dev")
-		if !slices.Equal(res.Pairs, s.want) {
-			t.Fatalf("after %s: %v, want %v", s.name, res.Pairs, s.want)
-		}
-		if got, ok := f.cached("dev"); !ok || !sameResolved(got, res) {
-			t.Fatalf("after %s, cached: %v %+v", s.name, ok, got)
-		}
+		f.runAndCache("dev", s.want...)
 	}
 	if h := f.runEnv("dev").Head; h == object.Zero {
 		t.Fatal("no HEAD after a commit")
@@ -237,12 +244,7 @@ func TestRunCacheRefuses(t *testing.T) {
 	if _, ok := f.cached("dev"); ok {
 		t.Fatal("served during an interrupted write")
 	}
-	if res := f.runEnv("dev"); !slices.Equal(res.Pairs, []string{"A=1"}) {
-		t.Fatalf("RunEnv after a crash: %+v", res)
-	}
-	if _, ok := f.cached("dev"); !ok {
-		t.Fatal("RunEnv did not repair the generation file")
-	}
+	f.runAndCache("dev", "A=1") // and repairs the generation file
 }
 
 // TestRunCacheNeverStale races a writer against readers on other
@@ -328,12 +330,7 @@ func TestRunCacheWriteDuringRead(t *testing.T) {
 	if res, ok := f.cached("dev"); ok {
 		t.Fatalf("the cache serves %v after A=2 was committed", res.Pairs)
 	}
-	if res := f.runEnv("dev"); !slices.Equal(res.Pairs, []string{"A=2"}) {
-		t.Fatalf("RunEnv after: %+v", res)
-	}
-	if _, ok := f.cached("dev"); !ok {
-		t.Fatal("no cache once nothing changed")
-	}
+	f.runAndCache("dev", "A=2")
 }
 
 // TestRunCacheWhenNot: a write removes every run cache (no sealed copy of
