@@ -92,7 +92,7 @@ func (s *secrets) list() []Entry {
 	if s.entries == nil && s.pairs != nil {
 		s.entries = make([]Entry, len(s.pairs))
 		for i, p := range s.pairs {
-			k := strings.IndexByte(p, '=')
+			k := len(PairName(p))
 			s.entries[i] = Entry{Key: p[:k], Value: p[k+1:]}
 		}
 	}
@@ -159,7 +159,7 @@ func appendHeadFileBody(b []byte, es []Entry) []byte {
 func appendPairsBody(b []byte, pairs []string) []byte {
 	b = binary.AppendUvarint(b, uint64(len(pairs)))
 	for _, p := range pairs {
-		k := strings.IndexByte(p, '=')
+		k := len(PairName(p))
 		b = binary.AppendUvarint(b, uint64(k))
 		b = binary.AppendUvarint(b, uint64(len(p)-k-1))
 		b = append(b, p...)

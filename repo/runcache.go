@@ -132,12 +132,12 @@ func pairsOf(entries []Entry) []string {
 		buf = append(append(append(buf, e.Key...), '='), e.Value...)
 		pairs = append(pairs, unsafe.String(&buf[start], len(buf)-start))
 	}
-	slices.SortFunc(pairs, func(a, b string) int { return strings.Compare(pairName(a), pairName(b)) })
+	slices.SortFunc(pairs, func(a, b string) int { return strings.Compare(PairName(a), PairName(b)) })
 	return pairs
 }
 
-// pairName returns the NAME of "NAME=VALUE" (names hold no "=").
-func pairName(p string) string {
+// PairName returns the NAME of a "NAME=VALUE" pair (names hold no "=").
+func PairName(p string) string {
 	name, _, _ := strings.Cut(p, "=")
 	return name
 }

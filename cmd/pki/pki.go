@@ -56,11 +56,7 @@ shown as colon-separated hex (3f:a0:…). TTLs are written 90d, 10y, 36h.`,
 // engine opens the repository (for writing when write is set) and returns
 // the PKI engine over it.
 func engine(ctx context.Context, f *cmdutil.Factory, write bool) (*pki.Engine, error) {
-	open := f.ReadOnlyRepo
-	if write {
-		open = f.Repo
-	}
-	r, err := open(ctx)
+	r, err := f.OpenRepo(ctx, write)
 	if err != nil {
 		return nil, err
 	}

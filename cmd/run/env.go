@@ -114,7 +114,7 @@ func buildEnvPairs(parent []string, pairs []string, s envSpec) ([]string, error)
 	preserveAll := len(s.preserve) == 1 && s.preserve[0] == "all"
 	preserve := setOf(s.preserve)
 	find := func(name string) (int, bool) {
-		return sort.Find(len(pairs), func(i int) int { return strings.Compare(name, pairName(pairs[i])) })
+		return sort.Find(len(pairs), func(i int) int { return strings.Compare(name, repo.PairName(pairs[i])) })
 	}
 	for k := range only {
 		if _, ok := find(k); !ok {
@@ -147,17 +147,11 @@ func buildEnvPairs(parent []string, pairs []string, s envSpec) ([]string, error)
 		return append(out, pairs...), nil
 	}
 	for i, p := range pairs {
-		if selected(pairName(p)) && !skip[i] {
+		if selected(repo.PairName(p)) && !skip[i] {
 			out = append(out, p)
 		}
 	}
 	return out, nil
-}
-
-// pairName returns the NAME of "NAME=VALUE" (names hold no "=").
-func pairName(p string) string {
-	name, _, _ := strings.Cut(p, "=")
-	return name
 }
 
 func setOf(list []string) map[string]bool {

@@ -56,11 +56,7 @@ failed (every result is printed, each failure in its "error" field).`,
 // engine opens the repository (for writing when write is set, which key
 // management needs) and returns the transit engine over it.
 func engine(ctx context.Context, f *cmdutil.Factory, write bool) (*transit.Engine, *repo.Repository, error) {
-	open := f.ReadOnlyRepo
-	if write {
-		open = f.Repo
-	}
-	r, err := open(ctx)
+	r, err := f.OpenRepo(ctx, write)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -137,6 +137,15 @@ func (f *Factory) ReadOnlyRepo(ctx context.Context) (*repo.Repository, error) {
 	return r, nil
 }
 
+// OpenRepo opens the repository for writing (Repo) or for reading
+// (ReadOnlyRepo).
+func (f *Factory) OpenRepo(ctx context.Context, write bool) (*repo.Repository, error) {
+	if write {
+		return f.Repo(ctx)
+	}
+	return f.ReadOnlyRepo(ctx)
+}
+
 // CachedRunEnv returns environment env from the run cache of the
 // repository at or above Dir, without opening its database
 // (repo.CachedRunEnv); ok is false when the cache cannot serve.
