@@ -266,7 +266,7 @@ func (s *Store) run(ctx context.Context, begin string, fn func(*Tx) error) (err 
 	if write {
 		if err := s.markChanging(); err != nil {
 			s.conn.ExecContext(context.Background(), "ROLLBACK")
-			return fmt.Errorf("write the generation file: %w", err)
+			return fmt.Errorf("nothing was written: could not mark %s as changing: %w (check the disk and the folder's permissions, then retry)", genPath(s.path), err)
 		}
 		// Whatever COMMIT returns, the database may have changed.
 		defer s.markChanged()
