@@ -106,6 +106,10 @@ type Model struct {
 	historyGen           int
 	marks                []object.ID
 
+	reading int                      // loads started and not yet answered
+	writing bool                     // a write is running
+	queued  []func() (string, error) // writes waiting for it, in order
+
 	filters map[pane]string
 	input   textinput.Model
 	editor  textarea.Model
@@ -212,6 +216,7 @@ type (
 )
 
 func (m *Model) loadEnvs() tea.Cmd {
+	m.reading++
 	return func() tea.Msg {
 		envs, err := m.src.Envs(m.ctx)
 		return envsMsg{envs, err}
@@ -219,6 +224,7 @@ func (m *Model) loadEnvs() tea.Cmd {
 }
 
 func (m *Model) loadKeys(env string) tea.Cmd {
+	m.reading++
 	ctx, src := m.ctx, m.src
 	return func() tea.Msg {
 		es, err := src.Entries(ctx, env, "")
@@ -255,6 +261,7 @@ func (m *Model) loadHistory(more bool) tea.Cmd {
 		m.next, m.historyDone = nil, false
 	}
 	m.loading = true
+	m.reading++
 	gen, env, o := m.historyGen, m.env, repo.LogOptions{Key: m.historyKey, Max: m.opts.PageSize}
 	from := m.next
 	ctx, src := m.ctx, m.src
@@ -264,7 +271,15 @@ func (m *Model) loadHistory(more bool) tea.Cmd {
 	}
 }
 
+// write runs f once the writes started before it have finished: writes
+// never overtake each other, so a delete confirmed just before a commit is
+// in that commit.
 func (m *Model) write(f func() (string, error)) tea.Cmd {
+	if m.writing {
+		m.queued = append(m.queued, f)
+		return nil
+	}
+	m.writing = true
 	return func() tea.Msg {
 		s, err := f()
 		return wroteMsg{status: s, err: err}
@@ -278,6 +293,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.resize(msg.Width, msg.Height)
 		return m, nil
 	case envsMsg:
+		m.reading--
 		if msg.err != nil {
 			m.err = msg.err
 			return m, nil
@@ -291,6 +307,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case keysMsg:
+		m.reading--
 		if msg.env != m.env {
 			return m, nil // an older environment's answer
 		}
@@ -302,6 +319,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.keySel = clamp(m.keySel, 0, len(m.visibleRows())-1)
 		return m, nil
 	case historyMsg:
+		m.reading--
 		if msg.gen != m.historyGen {
 			return m, nil
 		}
@@ -320,6 +338,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.historyDone = msg.next == nil
 		return m, nil
 	case detailMsg:
+		m.reading--
 		if msg.err != nil {
 			m.err = msg.err
 			return m, nil
@@ -330,11 +349,23 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.detail.GotoTop()
 		return m, nil
 	case wroteMsg:
+		m.writing = false
 		m.err = msg.err
 		if msg.err == nil {
 			m.status = msg.status
+		} else if n := len(m.queued); n > 0 {
+			// What was queued behind a failed write may depend on it
+			// (a commit after a delete): none of it is made.
+			m.queued = nil
+			m.err = fmt.Errorf("%w (%d change(s) asked for after it were not made)", msg.err, n)
 		}
-		return m, tea.Batch(m.loadEnvs(), m.loadKeys(m.env), m.loadHistory(false))
+		cmds := []tea.Cmd{m.loadEnvs(), m.loadKeys(m.env), m.loadHistory(false)}
+		if len(m.queued) > 0 {
+			f := m.queued[0]
+			m.queued = m.queued[1:]
+			cmds = append(cmds, m.write(f))
+		}
+		return m, tea.Batch(cmds...)
 	case revealEndMsg:
 		if msg.gen == m.revealGen {
 			m.revealAll = false
@@ -648,6 +679,7 @@ func (m *Model) historyKeyPress(msg tea.KeyPressMsg) tea.Cmd {
 			a, b = b, a
 		}
 		env := m.env
+		m.reading++
 		return func() tea.Msg {
 			ch, err := m.src.Diff(m.ctx, env, a.String(), b.String())
 			return detailMsg{
@@ -676,6 +708,7 @@ func (m *Model) older(a, b object.ID) bool {
 
 func (m *Model) openCommit(c repo.LogEntry) tea.Cmd {
 	env, now := m.env, m.opts.Now()
+	m.reading++
 	return func() tea.Msg {
 		e, err := m.src.Show(m.ctx, env, c.ID.String())
 		if err != nil {

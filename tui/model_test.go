@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -121,45 +122,67 @@ func (f *fixture) screen(m *Model) string {
 // pollMsg wakes the program so that run's filter looks at the model.
 type pollMsg struct{}
 
-// run drives m in a real bubbletea program of w×h, sends keys (each
-// string is typed; "<enter>" and the like are special keys), waits until
-// the model satisfies until (checked inside the program's loop, where the
-// model may be read), and returns the final model.
+// run drives m in a real bubbletea program of w×h: it waits until the
+// model is idle (every load answered, every write done), sends each key
+// (each string is typed; "<enter>" and the like are special keys) and
+// waits for idle again after it, then waits until the model satisfies
+// until, and returns the final model. The model is only read inside the
+// program's loop, through its filter.
 func run(t *testing.T, m *Model, w, h int, until func(*Model) bool, keys ...string) *Model {
 	t.Helper()
-	done := make(chan struct{})
-	var once sync.Once
+	var (
+		mu   sync.Mutex
+		want func(*Model) bool
+		hit  chan struct{}
+	)
 	filter := func(mm tea.Model, msg tea.Msg) tea.Msg {
-		if until != nil && until(mm.(*Model)) {
-			once.Do(func() { close(done) })
+		mu.Lock()
+		defer mu.Unlock()
+		// Only at a poll: sent after the awaited keys, it comes to the
+		// filter once their Update has run (the program's channel is
+		// unbuffered), whereas a key's own filter call sees the model
+		// before that key.
+		if _, poll := msg.(pollMsg); poll && want != nil && want(mm.(*Model)) {
+			close(hit)
+			want = nil
 		}
 		return msg
 	}
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(w, h),
 		teatest.WithProgramOptions(tea.WithFilter(filter)))
+	await := func(what string, p func(*Model) bool) {
+		t.Helper()
+		mu.Lock()
+		want, hit = p, make(chan struct{})
+		done := hit
+		mu.Unlock()
+		deadline := time.After(10 * time.Second)
+		for {
+			select {
+			case <-done:
+				return
+			case <-deadline:
+				tm.Quit()
+				fm := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*Model)
+				t.Fatalf("the model never became %s (status %q, error %v, %d loads and writing %v); screen:\n%s",
+					what, fm.status, fm.err, fm.reading, fm.writing, ansi.Strip(fm.View().Content))
+			case <-time.After(10 * time.Millisecond):
+				tm.Send(pollMsg{}) // the filter sees the model after every message before it
+			}
+		}
+	}
+	idle := func(m *Model) bool { return m.reading == 0 && !m.writing }
+	await("idle", idle)
 	for _, k := range keys {
 		if sk, ok := special[k]; ok {
 			tm.Send(sk)
 		} else {
 			tm.Type(k)
 		}
-		time.Sleep(20 * time.Millisecond) // let each command's answer land
+		await("idle after "+k, idle)
 	}
 	if until != nil {
-		deadline := time.After(10 * time.Second)
-	wait:
-		for {
-			select {
-			case <-done:
-				break wait
-			case <-deadline:
-				tm.Quit()
-				fm := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*Model)
-				t.Fatalf("the model never reached the awaited state (status %q, error %v); screen:\n%s", fm.status, fm.err, ansi.Strip(fm.View().Content))
-			case <-time.After(20 * time.Millisecond):
-				tm.Send(pollMsg{})
-			}
-		}
+		await("the awaited state", func(m *Model) bool { return idle(m) && until(m) })
 	}
 	if err := tm.Quit(); err != nil {
 		t.Fatal(err)
@@ -522,5 +545,53 @@ func TestEditKeepsValuesIntact(t *testing.T) {
 	m.Update(tea.KeyPressMsg{Code: 'e', Text: "e"})
 	if m.mode != modeEdit || m.editor.Value() != pem {
 		t.Fatalf("a 152-line value does not open intact (mode %d, err %v)", m.mode, m.err)
+	}
+}
+
+// TestWritesKeepTheirOrder: a write asked for while another runs waits
+// for it, and nothing queued behind a failed write is made.
+func TestWritesKeepTheirOrder(t *testing.T) {
+	f := newFixture(t)
+	m := f.model("dev")
+	var order []string
+	step := func(name string, err error) func() (string, error) {
+		return func() (string, error) { order = append(order, name); return name, err }
+	}
+	// drain runs cmd and every command it leads to, in order, the way the
+	// program would (one at a time here, so the order is deterministic).
+	var drain func(tea.Cmd)
+	drain = func(cmd tea.Cmd) {
+		if cmd == nil {
+			return
+		}
+		switch msg := cmd().(type) {
+		case tea.BatchMsg:
+			for _, c := range msg {
+				drain(c)
+			}
+		case nil:
+		default:
+			_, next := m.Update(msg)
+			drain(next)
+		}
+	}
+	first := m.write(step("delete", nil))
+	if m.write(step("commit", nil)) != nil || !m.writing {
+		t.Fatal("a second write started while the first was running")
+	}
+	drain(first)
+	if strings.Join(order, ",") != "delete,commit" || m.writing || m.status != "commit" || m.reading != 0 {
+		t.Fatalf("order %v, writing %v, status %q, %d loads pending", order, m.writing, m.status, m.reading)
+	}
+
+	order = nil
+	first = m.write(step("delete", errors.New("disk full")))
+	m.write(step("commit", nil))
+	drain(first)
+	if strings.Join(order, ",") != "delete" || m.writing {
+		t.Fatalf("after a failed write: order %v, writing %v", order, m.writing)
+	}
+	if m.err == nil || !strings.Contains(m.err.Error(), "disk full") || !strings.Contains(m.err.Error(), "1 change(s) asked for after it were not made") {
+		t.Fatalf("error after a failed write: %v", m.err)
 	}
 }
