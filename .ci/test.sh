@@ -26,6 +26,12 @@ fi
 step "go vet"
 go vet ./...
 
+step "cross-build and vet for the release targets (.goreleaser.yaml: macOS and Windows)"
+for os in darwin windows; do
+	GOOS=$os CGO_ENABLED=0 go vet ./...
+	GOOS=$os CGO_ENABLED=0 go build -o /dev/null .
+done
+
 step "go test -race, then the end-to-end suite (real OS keyring through gnome-keyring's Secret Service)"
 # EGIDE_REQUIRE_KEYRING turns the real-keyring test's skip into a failure,
 # EGIDE_REQUIRE_TMUX the terminal UI's tmux test's, EGIDE_REQUIRE_OPENSSL

@@ -1,4 +1,4 @@
-//go:build !race
+//go:build !race && unix
 
 // The end-to-end tests re-run this test binary as egide in hundreds of
 // processes; under -race each would carry the race runtime (40 times

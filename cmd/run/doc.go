@@ -13,4 +13,8 @@
 // including those that arrive before the program has started. egide exits
 // with the program's code, or 128+N when it died of signal N, after
 // removing what it wrote.
+//
+// Windows has no execve: there egide always supervises, and forwards no
+// signal, the console having delivered its events to the child already
+// (proc_windows.go).
 package run

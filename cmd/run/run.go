@@ -18,7 +18,6 @@ import (
 	"github.com/egide/egide/repo"
 	"github.com/egide/egide/repo/object"
 	"github.com/spf13/cobra"
-	"golang.org/x/sys/unix"
 )
 
 // Options are run's inputs.
@@ -101,6 +100,12 @@ pipes, not to the terminal.
 CMD not found: exit 127; found but not executable: 126. Secrets never appear
 in CMD's argv or in egide's output.
 
+On Windows, which has no execve, egide always supervises: the console
+delivers ^C and its close events to CMD itself, and egide waits for CMD and
+exits with its code. --watch ends CMD at once instead of with SIGTERM,
+--command needs $SHELL, and --mount's link needs the right to make symbolic
+links (Developer Mode).
+
 What run injects is kept, sealed for your identity alone, in .egide/run-*,
 and read instead of the database while the database provably has not
 changed (every write announces itself in .egide/egide.db-gen). Removing
@@ -151,7 +156,7 @@ those files is always safe.`,
 }
 
 func runRun(ctx context.Context, opts *Options) error {
-	replace := opts.Mount == "" && !opts.Redact && !opts.Watch
+	replace := canReplace && opts.Mount == "" && !opts.Redact && !opts.Watch
 	gcPercent := -1
 	if replace {
 		// The process is about to become the child: collecting garbage it
@@ -178,7 +183,7 @@ func runRun(ctx context.Context, opts *Options) error {
 	entries, childEnv, head, err := prepare(ctx, opts)
 	if ctx.Err() != nil {
 		if n := terminating(sigs); n != 0 {
-			return &cmdutil.ExitError{Code: 128 + int(n), Message: fmt.Sprintf("%s before the program started: not run", unix.SignalName(n))}
+			return &cmdutil.ExitError{Code: 128 + int(n), Message: fmt.Sprintf("%s before the program started: not run", signalName(n))}
 		}
 	}
 	if err != nil {
@@ -188,7 +193,10 @@ func runRun(ctx context.Context, opts *Options) error {
 	if opts.Command != "" {
 		sh := opts.Getenv("SHELL")
 		if sh == "" {
-			sh = "/bin/sh"
+			sh = defaultShell
+		}
+		if sh == "" {
+			return cmdutil.WithHint(errors.New("--command needs a shell: $SHELL is not set"), "set SHELL (say, to Git Bash's bash.exe), or give the program and its arguments after --")
 		}
 		argv = []string{sh, "-c", opts.Command}
 	}
@@ -203,7 +211,7 @@ func runRun(ctx context.Context, opts *Options) error {
 		// The repository stays open: execve closes its files (SQLite opens
 		// them close-on-exec, which drops their locks) and a read
 		// transaction leaves nothing to write back.
-		err := syscall.Exec(path, argv, childEnv)
+		err := replaceWith(path, argv, childEnv)
 		return execError(argv[0], err)
 	}
 	// Supervised (or replacing no more, a signal having come): the child's
@@ -285,7 +293,7 @@ func lookPath(name string) (string, error) {
 	if errors.Is(err, fs.ErrPermission) {
 		return "", &cmdutil.ExitError{Code: 126, Message: fmt.Sprintf("cannot run %s: permission denied (not executable)", name)}
 	}
-	if strings.ContainsRune(name, '/') {
+	if strings.ContainsAny(name, pathSeparators) {
 		if fi, serr := os.Stat(name); serr == nil && !fi.IsDir() {
 			return "", &cmdutil.ExitError{Code: 126, Message: fmt.Sprintf("cannot run %s: not executable", name)}
 		}

@@ -7,21 +7,14 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/egide/egide/cmd/internal/cmdutil"
 	"github.com/egide/egide/repo"
 	"github.com/egide/egide/repo/dotenv"
 	"github.com/egide/egide/repo/object"
-	"golang.org/x/sys/unix"
 )
-
-// forwarded are the signals egide passes on to the child.
-var forwarded = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT,
-	syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH}
 
 // watchEvery is how often --watch looks for a new commit.
 const watchEvery = 300 * time.Millisecond
@@ -44,14 +37,12 @@ func supervise(ctx context.Context, opts *Options, sigs chan os.Signal, path str
 			return 0, err
 		}
 		restarting := false
-		var kill <-chan time.Time
+		var killAt <-chan time.Time
 	wait:
 		for {
 			select {
 			case sig := <-sigs:
-				// Sent to egide, not by the terminal (which now talks to the
-				// child's group): forward it to the child's group, once.
-				syscall.Kill(-c.Process.Pid, sig.(syscall.Signal))
+				forward(c, sig)
 			case <-tick:
 				if restarting {
 					continue
@@ -72,10 +63,10 @@ func supervise(ctx context.Context, opts *Options, sigs chan os.Signal, path str
 				fmt.Fprintf(opts.IO.ErrOut, "egide: new commit %s: restarting %s\n", nhead.Short(), argv[0])
 				head, entries, env = nhead, ne, nenv
 				restarting = true
-				syscall.Kill(-c.Process.Pid, syscall.SIGTERM)
-				kill = time.After(opts.Grace)
-			case <-kill:
-				syscall.Kill(-c.Process.Pid, syscall.SIGKILL)
+				terminate(c)
+				killAt = time.After(opts.Grace)
+			case <-killAt:
+				kill(c)
 			case err := <-done:
 				code, serr := exitStatus(c, err)
 				stop()
@@ -119,21 +110,12 @@ func start(opts *Options, path string, argv, env []string, entries []repo.Entry)
 		c.WaitDelay = 2 * time.Second
 		undo = append(undo, func() { out.Flush(); errOut.Flush() })
 	}
-	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	tty, fg := foreground()
-	if fg {
-		// The child's group takes the terminal: the terminal's own signals
-		// (^C, ^\, resizes) go to it directly, and only to it.
-		c.SysProcAttr.Foreground = true
-		c.SysProcAttr.Ctty = tty
-	}
+	after := prepareChild(c)
 	if err := c.Start(); err != nil {
 		stop()
 		return nil, nil, nil, execError(argv[0], err)
 	}
-	if fg {
-		undo = append(undo, func() { takeTerminal(tty) })
-	}
+	undo = append(undo, after)
 	done := make(chan error, 1)
 	go func() { done <- c.Wait() }()
 	return c, done, stop, nil
@@ -145,28 +127,10 @@ func exitStatus(c *exec.Cmd, err error) (int, error) {
 	if err != nil && !errors.As(err, &ee) {
 		return 0, fmt.Errorf("wait for %s: %w", c.Path, err)
 	}
-	ws, ok := c.ProcessState.Sys().(syscall.WaitStatus)
-	if ok && ws.Signaled() {
-		return 128 + int(ws.Signal()), nil
+	if n, ok := signaled(c.ProcessState); ok {
+		return 128 + n, nil
 	}
 	return c.ProcessState.ExitCode(), nil
-}
-
-// foreground reports whether egide runs in the foreground of a terminal on
-// standard input, and that terminal's descriptor.
-func foreground() (int, bool) {
-	fd := int(os.Stdin.Fd())
-	pgrp, err := unix.IoctlGetInt(fd, unix.TIOCGPGRP)
-	return fd, err == nil && pgrp == unix.Getpgrp()
-}
-
-// takeTerminal makes egide's group the terminal's foreground group again
-// once the child is done. From the background this raises SIGTTOU, which
-// is ignored for the call.
-func takeTerminal(tty int) {
-	signal.Ignore(syscall.SIGTTOU)
-	defer signal.Reset(syscall.SIGTTOU)
-	unix.IoctlSetPointerInt(tty, unix.TIOCSPGRP, unix.Getpgrp())
 }
 
 // mount writes the environment as a dotenv file (0600) in a new private
