@@ -44,13 +44,14 @@ func TestMain(m *testing.M) {
 // recipient in $RECIPIENT) and a fixed author. Scripts that test the
 // no-identity path unset EGIDE_IDENTITY themselves.
 //
-// Scripts guard lines that need openssl or curl with [exec:openssl] and
-// [exec:curl]; EGIDE_REQUIRE_OPENSSL=1 and EGIDE_REQUIRE_CURL=1 (CI sets
-// both) make a missing tool a failure instead of skipped lines.
+// Scripts guard lines that need openssl, curl, jq or git with
+// [exec:openssl] and the like; EGIDE_REQUIRE_OPENSSL=1, EGIDE_REQUIRE_CURL=1,
+// EGIDE_REQUIRE_JQ=1 and EGIDE_REQUIRE_GIT=1 (CI sets them all) make a
+// missing tool a failure instead of skipped lines.
 func TestScripts(t *testing.T) {
-	for _, tool := range []string{"openssl", "curl"} {
-		if _, err := exec.LookPath(tool); err != nil && os.Getenv("EGIDE_REQUIRE_"+map[string]string{"openssl": "OPENSSL", "curl": "CURL"}[tool]) == "1" {
-			t.Fatalf("%s is required (EGIDE_REQUIRE_* is set) but not found: %v", tool, err)
+	for tool, v := range map[string]string{"openssl": "OPENSSL", "curl": "CURL", "jq": "JQ", "git": "GIT"} {
+		if _, err := exec.LookPath(tool); err != nil && os.Getenv("EGIDE_REQUIRE_"+v) == "1" {
+			t.Fatalf("%s is required (EGIDE_REQUIRE_%s is set) but not found: %v", tool, v, err)
 		}
 	}
 	testscript.Run(t, testscript.Params{
