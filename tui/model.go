@@ -109,6 +109,9 @@ type Model struct {
 	reading int                      // loads started and not yet answered
 	writing bool                     // a write is running
 	queued  []func() (string, error) // writes waiting for it, in order
+	// quitting: quit was asked for while writes ran; the program ends
+	// once they are done.
+	quitting bool
 
 	filters map[pane]string
 	input   textinput.Model
@@ -271,6 +274,17 @@ func (m *Model) loadHistory(more bool) tea.Cmd {
 	}
 }
 
+// quit ends the program, once the writes asked for are done: bubbletea
+// does not wait for running commands, and a queued commit would be lost.
+func (m *Model) quit() tea.Cmd {
+	if !m.writing {
+		return tea.Quit
+	}
+	m.quitting = true
+	m.status = fmt.Sprintf("finishing %d write(s) before quitting (ctrl+c again to quit now)", 1+len(m.queued))
+	return nil
+}
+
 // write runs f once the writes started before it have finished: writes
 // never overtake each other, so a delete confirmed just before a commit is
 // in that commit.
@@ -359,6 +373,13 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.queued = nil
 			m.err = fmt.Errorf("%w (%d change(s) asked for after it were not made)", msg.err, n)
 		}
+		if m.quitting {
+			if msg.err != nil {
+				m.quitting = false // stay, so that the error is seen
+			} else if len(m.queued) == 0 {
+				return m, tea.Quit
+			}
+		}
 		cmds := []tea.Cmd{m.loadEnvs(), m.loadKeys(m.env), m.loadHistory(false)}
 		if len(m.queued) > 0 {
 			f := m.queued[0]
@@ -425,7 +446,10 @@ func (m *Model) forward(msg tea.Msg) tea.Cmd {
 // key handles a key press in the current mode.
 func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	if msg.String() == "ctrl+c" {
-		return tea.Quit
+		if m.quitting {
+			return tea.Quit // asked twice: the user will not wait
+		}
+		return m.quit()
 	}
 	switch m.mode {
 	case modeHelp:
@@ -530,7 +554,7 @@ func (m *Model) browseKey(msg tea.KeyPressMsg) tea.Cmd {
 	m.err = nil
 	switch {
 	case key.Matches(msg, k.Quit):
-		return tea.Quit
+		return m.quit()
 	case key.Matches(msg, k.Help):
 		m.mode = modeHelp
 	case key.Matches(msg, k.Up):

@@ -559,12 +559,15 @@ func TestWritesKeepTheirOrder(t *testing.T) {
 	}
 	// drain runs cmd and every command it leads to, in order, the way the
 	// program would (one at a time here, so the order is deterministic).
+	quit := false
 	var drain func(tea.Cmd)
 	drain = func(cmd tea.Cmd) {
 		if cmd == nil {
 			return
 		}
 		switch msg := cmd().(type) {
+		case tea.QuitMsg:
+			quit = true
 		case tea.BatchMsg:
 			for _, c := range msg {
 				drain(c)
@@ -593,5 +596,25 @@ func TestWritesKeepTheirOrder(t *testing.T) {
 	}
 	if m.err == nil || !strings.Contains(m.err.Error(), "disk full") || !strings.Contains(m.err.Error(), "1 change(s) asked for after it were not made") {
 		t.Fatalf("error after a failed write: %v", m.err)
+	}
+
+	// Quit while writes run: the program ends only after the last one.
+	order = nil
+	first = m.write(step("delete", nil))
+	m.write(step("commit", nil))
+	if m.quit() != nil || !m.quitting {
+		t.Fatal("quit ended the program with writes running")
+	}
+	drain(first)
+	if strings.Join(order, ",") != "delete,commit" || !quit {
+		t.Fatalf("quit while writing: order %v, quit %v", order, quit)
+	}
+	// A write that fails cancels the quit, so that its error is seen.
+	order, quit, m.quitting = nil, false, false
+	first = m.write(step("delete", errors.New("disk full")))
+	m.quit()
+	drain(first)
+	if quit || m.quitting || m.err == nil {
+		t.Fatalf("a failed write while quitting: quit %v, quitting %v, error %v", quit, m.quitting, m.err)
 	}
 }
