@@ -33,7 +33,9 @@ func (c *caFlags) request() (pki.CARequest, error) {
 	}
 	name := c.name
 	if name == "" {
-		name = slug(c.cn)
+		if name = slug(c.cn); name == "" {
+			return pki.CARequest{}, cmdutil.FlagErrorf("--cn %q gives no CA name (it has no ASCII letters or digits): name the CA with --name", c.cn)
+		}
 	}
 	return pki.CARequest{Name: name, CommonName: c.cn, KeyType: kt, TTL: ttl, MaxPathLen: c.pathLen, Parent: c.parent}, nil
 }

@@ -339,16 +339,17 @@ func (e *Engine) createCA(ctx context.Context, req CARequest, mayDefault bool) (
 		}
 	}
 	st := &caState{rec: rec, cert: cert, signer: key}
-	return e.describe(ctx, st, e.defaultIssuer(ctx))
+	def, err := e.defaultIssuer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return e.describe(ctx, st, def)
 }
 
-// defaultIssuer returns the default issuer's name, "" when none or unreadable.
-func (e *Engine) defaultIssuer(ctx context.Context) string {
+// defaultIssuer returns the default issuer's name, "" when there is none.
+func (e *Engine) defaultIssuer(ctx context.Context) (string, error) {
 	cfg, err := e.config(ctx)
-	if err != nil {
-		return ""
-	}
-	return cfg.DefaultIssuer
+	return cfg.DefaultIssuer, err
 }
 
 // CA returns the named CA.
@@ -357,7 +358,11 @@ func (e *Engine) CA(ctx context.Context, name string) (*CA, error) {
 	if err != nil {
 		return nil, err
 	}
-	return e.describe(ctx, c, e.defaultIssuer(ctx))
+	def, err := e.defaultIssuer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return e.describe(ctx, c, def)
 }
 
 // CAs returns every CA, sorted by name.
@@ -366,7 +371,10 @@ func (e *Engine) CAs(ctx context.Context) ([]*CA, error) {
 	if err != nil {
 		return nil, err
 	}
-	def := e.defaultIssuer(ctx)
+	def, err := e.defaultIssuer(ctx)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]*CA, 0, len(names))
 	for _, n := range names {
 		c, err := e.loadCA(ctx, n[len(caPrefix):])

@@ -282,7 +282,10 @@ type CRLInfo struct {
 // half its lifetime.
 func (e *Engine) CRL(ctx context.Context, issuer string) ([]byte, *CRLInfo, error) {
 	if issuer == "" {
-		if issuer = e.defaultIssuer(ctx); issuer == "" {
+		var err error
+		if issuer, err = e.defaultIssuer(ctx); err != nil {
+			return nil, nil, err
+		} else if issuer == "" {
 			return nil, nil, fmt.Errorf("%w: no default issuer: name the CA with --issuer (the development CA is \"dev\"), or create one (egide pki root create)", ErrNotFound)
 		}
 	}

@@ -32,8 +32,8 @@ type Request struct {
 type Issued struct {
 	Cert *x509.Certificate
 	// Key is the leaf's private key (nil for a signed CSR). It is never
-	// stored by the engine.
-	Key crypto.Signer
+	// stored by the engine, nor encoded with the rest (json:"-").
+	Key crypto.Signer `json:"-"`
 	// Chain is the issuing CA's certificate, then the CAs above it, up
 	// to and including the root.
 	Chain []*x509.Certificate

@@ -692,3 +692,18 @@ func TestIPAsDNSName(t *testing.T) {
 		t.Errorf("a numeric first label: %v, %v", s, err)
 	}
 }
+
+// TestIssuedJSONHoldsNoKey: encoding an Issued (or a DevResult, which
+// embeds it) never carries the private key.
+func TestIssuedJSONHoldsNoKey(t *testing.T) {
+	h := newHierarchy(t, ECP256)
+	iss := issue(t, h.e, Request{Role: "web", CommonName: "json.example.com"})
+	b, err := json.Marshal(iss)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := iss.Key.(*ecdsa.PrivateKey).D.String()
+	if bytes.Contains(b, []byte(d)) || bytes.Contains(b, []byte(`"Key"`)) {
+		t.Fatalf("the JSON of an Issued holds its private key: %.200s…", b)
+	}
+}

@@ -155,9 +155,9 @@ func (e *Engine) Revoke(ctx context.Context, serials []string, reason int) ([]*C
 // dropDefaultIssuer unsets the default issuer when cert is its
 // certificate: a revoked CA signs nothing more.
 func (e *Engine) dropDefaultIssuer(ctx context.Context, cert *x509.Certificate) error {
-	def := e.defaultIssuer(ctx)
-	if def == "" {
-		return nil
+	def, err := e.defaultIssuer(ctx)
+	if err != nil || def == "" {
+		return err
 	}
 	ca, err := e.loadCA(ctx, def)
 	if err != nil || ca.cert.SerialNumber.Cmp(cert.SerialNumber) != 0 {
@@ -195,6 +195,9 @@ type TidyResult struct {
 // listed once a CRL signed after it expired has listed it (RFC 5280 §3.3);
 // until then a revoked certificate stays, for a later tidy.
 func (e *Engine) Tidy(ctx context.Context, margin time.Duration) (*TidyResult, error) {
+	if margin < 0 {
+		return nil, fmt.Errorf("%w: a negative tidy margin would drop certificates that have not expired", ErrInvalid)
+	}
 	keys, err := e.st.List(ctx, certPrefix)
 	if err != nil {
 		return nil, err

@@ -172,8 +172,8 @@ func TestRevoke(t *testing.T) {
 	if _, err := e.CreateRole(ctx, Role{Name: "late", Issuer: "int", AllowAnyName: true}); !errors.Is(err, ErrIssuerRevoked) {
 		t.Errorf("role on a revoked intermediate: %v, want ErrIssuerRevoked", err)
 	}
-	if def := e.defaultIssuer(ctx); def == "int" {
-		t.Errorf("the revoked intermediate is still the default issuer")
+	if def, err := e.defaultIssuer(ctx); err != nil || def == "int" {
+		t.Errorf("the revoked intermediate is still the default issuer (%v)", err)
 	}
 	// An unspecified reason is listed without a reason code.
 	if _, _, err := e.Revoke(ctx, []string{d.Serial()}, ReasonUnspecified); err != nil {
@@ -836,5 +836,33 @@ func TestCRLServedWhenNotResigned(t *testing.T) {
 	h.clock.Advance(CRLLifetime / 2)
 	if _, _, err := ro.CRL(ctx, "int"); err == nil {
 		t.Fatal("a CRL past its nextUpdate was served")
+	}
+}
+
+// TestTidyRefusesNegativeMargin: a negative margin would put the cutoff
+// in the future and drop certificates that are still valid.
+func TestTidyRefusesNegativeMargin(t *testing.T) {
+	h := newHierarchy(t, ECP256)
+	issue(t, h.e, Request{Role: "web", CommonName: "valid.example.com"})
+	before := h.st.Snapshot()
+	if _, err := h.e.Tidy(t.Context(), -time.Hour); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("Tidy(-1h): %v, want ErrInvalid", err)
+	}
+	if !maps.EqualFunc(before, h.st.Snapshot(), bytes.Equal) {
+		t.Error("a refused tidy changed the store")
+	}
+}
+
+// TestDefaultIssuerErrorsSurface: an unreadable engine configuration is
+// reported, not taken for "no default issuer" (which would tell the user
+// to create a root, or leave a revoked CA the default).
+func TestDefaultIssuerErrorsSurface(t *testing.T) {
+	h := newHierarchy(t, ECP256)
+	h.st.Put(configKey, []byte("{not json"))
+	if _, _, err := h.e.CRL(t.Context(), ""); err == nil || errors.Is(err, ErrNotFound) {
+		t.Errorf("CRL of the default issuer over a damaged config: %v", err)
+	}
+	if _, err := h.e.CA(t.Context(), "int"); err == nil {
+		t.Error("CA over a damaged config: no error")
 	}
 }
