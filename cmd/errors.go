@@ -115,6 +115,8 @@ func hintFor(err error, code int) string {
 		return "only keys created with --exportable can be exported; 'egide transit key backup' writes a sealed copy"
 	case errors.Is(err, transit.ErrTooLarge):
 		return "at most 32 MiB per call: encrypt large files with a data key ('egide transit datakey NAME --plaintext')"
+	case errors.Is(err, transit.ErrInvalid):
+		return "see 'egide transit COMMAND --help'; nothing was changed"
 	case errors.Is(err, transit.ErrCorrupt):
 		return "the backup file or the stored key is damaged: run 'egide fsck', or restore the key from a good backup"
 	case errors.Is(err, pki.ErrNotFound):

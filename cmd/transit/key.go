@@ -8,6 +8,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -392,7 +393,10 @@ member signed it. It goes to stdout, or to --out FILE (created 0600).`,
 				return err
 			}
 			if err := writeNew(out, sealed); err != nil {
-				return err
+				if errors.Is(err, fs.ErrExist) {
+					return cmdutil.WithHint(fmt.Errorf("write the backup to %s: the file exists; nothing was written", out), "choose another --out, or move the old backup away first")
+				}
+				return fmt.Errorf("write the backup to %s: %w", out, err)
 			}
 			fmt.Fprintf(f.IO.ErrOut, "Wrote a backup of %s to %s, sealed to %d member(s).\n", args[0], out, len(rcpts))
 			return nil

@@ -128,12 +128,13 @@ func (k *key) useVersion(asked int) (*version, int, error) {
 	if asked == 0 {
 		return k.vers[n-1], n, nil
 	}
-	floor := max(k.s.MinDecryptionVersion, k.s.MinEncryptionVersion)
 	switch {
 	case asked < 0 || asked > n:
 		return nil, 0, fmt.Errorf("key %q: %w: version %d does not exist (latest is %d)", k.s.Name, ErrVersion, asked, n)
-	case asked < floor:
-		return nil, 0, fmt.Errorf("key %q: %w: version %d is below the minimum encryption version, %d", k.s.Name, ErrVersion, asked, floor)
+	case asked < k.s.MinEncryptionVersion:
+		return nil, 0, fmt.Errorf("key %q: %w: version %d is below the minimum encryption version, %d", k.s.Name, ErrVersion, asked, k.s.MinEncryptionVersion)
+	case asked < k.s.MinDecryptionVersion:
+		return nil, 0, fmt.Errorf("key %q: %w: version %d is below the minimum decryption version, %d", k.s.Name, ErrVersion, asked, k.s.MinDecryptionVersion)
 	}
 	return k.vers[asked-1], asked, nil
 }
