@@ -293,6 +293,10 @@ func lookPath(name string) (string, error) {
 	if errors.Is(err, fs.ErrPermission) {
 		return "", &cmdutil.ExitError{Code: 126, Message: fmt.Sprintf("cannot run %s: permission denied (not executable)", name)}
 	}
+	if errors.Is(err, exec.ErrDot) {
+		// Windows: found in the current folder, which is not searched.
+		return "", &cmdutil.ExitError{Code: 127, Message: fmt.Sprintf("%s: found only in the current folder, which is not searched: run .%c%s", name, os.PathSeparator, name)}
+	}
 	if strings.ContainsAny(name, pathSeparators) {
 		if fi, serr := os.Stat(name); serr == nil && !fi.IsDir() {
 			return "", &cmdutil.ExitError{Code: 126, Message: fmt.Sprintf("cannot run %s: not executable", name)}
@@ -303,7 +307,7 @@ func lookPath(name string) (string, error) {
 
 // execError turns a failed execve into the shell's exit codes.
 func execError(name string, err error) error {
-	if errors.Is(err, syscall.ENOENT) {
+	if errors.Is(err, fs.ErrNotExist) {
 		return &cmdutil.ExitError{Code: 127, Message: fmt.Sprintf("%s: command not found", name)}
 	}
 	return &cmdutil.ExitError{Code: 126, Message: fmt.Sprintf("cannot run %s: %v", name, err)}

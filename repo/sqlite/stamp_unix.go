@@ -141,7 +141,7 @@ func (s *Store) lockGen(ctx context.Context) error {
 			continue
 		}
 		if !errors.Is(err, unix.EWOULDBLOCK) && !errors.Is(err, unix.EINTR) {
-			return fmt.Errorf("lock the generation file: %w", err)
+			return fmt.Errorf("lock %s, which every write takes: %w (the file system may not support flock, as some network and FUSE mounts do not: keep the project on a local disk)", genPath(s.path), err)
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("another egide process is writing to the repository (waited %s): try again", busyTimeout)
