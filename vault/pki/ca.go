@@ -5,7 +5,6 @@ import (
 	"crypto"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/json"
 	"fmt"
 	"math/big"
 	"net"
@@ -415,6 +414,3 @@ func checkCommonName(cn string) error {
 	}
 	return nil
 }
-
-// marshalRecord encodes a stored record.
-func marshalRecord(v any) ([]byte, error) { return json.Marshal(v) }

@@ -3,7 +3,6 @@ package pki
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 )
@@ -136,6 +135,3 @@ func (e *Engine) SetDefaultIssuer(ctx context.Context, name string) error {
 	}
 	return e.setDefaultIssuer(ctx, name, false)
 }
-
-// isNotFound reports whether err is ErrNotFound.
-func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
